@@ -1,0 +1,39 @@
+# The kit's commands. Each target does its own set-up, so any of them works on a fresh clone.
+#
+#   make setup   virtualenv in .venv, requirements, the compiled extension
+#   make data    CIFAR-10 into cs231n/datasets/ (get_datasets.sh)
+#   make test    setup + data + the whole test suite
+#   make bench   setup + data + the benchmarks (prints ratios)
+#   make clean   remove build products (keeps .venv and the data)
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: setup data test bench clean
+
+$(VENV)/.requirements-installed: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "error: the kit needs Python >= 3.11, but '$(PYTHON)' is $$($(PYTHON) --version 2>&1); run 'make PYTHON=python3.11 ...'" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-build-isolation --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.requirements-installed
+	$(PY) setup.py --quiet build_ext --inplace
+	$(PY) -c "import cs231n.im2col_cython; print('cs231n kit ready: compiled extension', cs231n.im2col_cython.__file__)"
+
+data:
+	bash get_datasets.sh
+
+test: setup data
+	CS231N_REQUIRE_DATA=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup data
+	$(PY) benchmarks/bench_assignment1.py
+
+clean:
+	rm -rf build cs231n/*.so cs231n/im2col_cython.c *.egg-info

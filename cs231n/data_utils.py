@@ -1,0 +1,170 @@
+"""CIFAR-10 loading.
+
+The data lives in ``cs231n/datasets/cifar-10-batches-py/``, where
+``get_datasets.sh`` (repository root) puts it. Set the environment variable
+``CS231N_DATASETS_DIR`` to use another datasets folder; both the script and
+these loaders honour it.
+"""
+import os
+import pickle
+
+import numpy as np
+
+#: Class names in label order, as the notebooks print them.
+CIFAR10_CLASSES = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+_BATCH_FILES = [f"data_batch_{b}" for b in range(1, 6)] + ["test_batch"]
+
+
+def datasets_dir():
+    """The folder holding the datasets: ``$CS231N_DATASETS_DIR`` or ``cs231n/datasets``."""
+    return os.environ.get("CS231N_DATASETS_DIR") or os.path.join(os.path.dirname(__file__), "datasets")
+
+
+def default_cifar10_dir():
+    """Where ``get_datasets.sh`` puts CIFAR-10: ``<datasets_dir()>/cifar-10-batches-py``."""
+    return os.path.join(datasets_dir(), "cifar-10-batches-py")
+
+
+def _missing(path, what):
+    return FileNotFoundError(
+        f"{what} not found: {path}. Run `bash get_datasets.sh` from the repository root "
+        f"to download CIFAR-10 into {default_cifar10_dir()}.")
+
+
+def load_pickle(f):
+    """Unpickle a CIFAR-10 batch written by Python 2 (``encoding='latin1'``)."""
+    return pickle.load(f, encoding="latin1")
+
+
+def load_CIFAR_batch(filename):
+    """Load one CIFAR-10 batch file.
+
+    Parameters
+    ----------
+    filename : str or path
+        A ``data_batch_<k>`` or ``test_batch`` file of the official python release.
+
+    Returns
+    -------
+    X : ndarray of shape (10000, 32, 32, 3), float64
+        Pixel values 0..255, channels last (NHWC).
+    Y : ndarray of shape (10000,), int64
+        Labels 0..9.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file is missing (the message says to run get_datasets.sh).
+    ValueError
+        If the file is truncated or not a CIFAR-10 batch (the message names it).
+    """
+    filename = os.fspath(filename)
+    if not os.path.isfile(filename):
+        raise _missing(filename, "CIFAR-10 batch file")
+    try:
+        with open(filename, "rb") as f:
+            datadict = load_pickle(f)
+        data = np.asarray(datadict["data"])
+        labels = np.asarray(datadict["labels"], dtype=np.int64)
+    except Exception as e:  # truncated pickles raise EOFError, UnpicklingError, ValueError, ...
+        raise ValueError(
+            f"{filename} is corrupt or truncated and cannot be read ({type(e).__name__}: {e}). "
+            f"Delete {os.path.dirname(filename)} and run `bash get_datasets.sh` again.") from e
+    n = labels.shape[0]
+    if data.shape != (n, 3072) or n == 0:
+        raise ValueError(
+            f"{filename} is not a CIFAR-10 batch: 'data' has shape {data.shape} for {n} labels, "
+            f"expected ({n}, 3072). Delete {os.path.dirname(filename)} and run "
+            f"`bash get_datasets.sh` again.")
+    # (n, 3072) in R,G,B planes -> (n, 3, 32, 32) -> (n, 32, 32, 3)
+    X = data.reshape(n, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float64)
+    return X, labels
+
+
+def load_CIFAR10(ROOT):
+    """Load all of CIFAR-10.
+
+    Parameters
+    ----------
+    ROOT : str or path
+        The ``cifar-10-batches-py`` folder.
+
+    Returns
+    -------
+    Xtr : ndarray of shape (50000, 32, 32, 3), float64
+    Ytr : ndarray of shape (50000,), int64
+    Xte : ndarray of shape (10000, 32, 32, 3), float64
+    Yte : ndarray of shape (10000,), int64
+    """
+    ROOT = os.fspath(ROOT)
+    if not os.path.isdir(ROOT):
+        raise _missing(ROOT, "CIFAR-10 folder")
+    xs, ys = [], []
+    for b in range(1, 6):
+        X, Y = load_CIFAR_batch(os.path.join(ROOT, f"data_batch_{b}"))
+        xs.append(X)
+        ys.append(Y)
+    Xtr = np.concatenate(xs)
+    Ytr = np.concatenate(ys)
+    del xs
+    Xte, Yte = load_CIFAR_batch(os.path.join(ROOT, "test_batch"))
+    return Xtr, Ytr, Xte, Yte
+
+
+def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000,
+                     subtract_mean=True, cifar10_dir=None):
+    """CIFAR-10 split and preprocessed for the neural-network notebooks.
+
+    The validation set is the ``num_validation`` training images right after
+    the first ``num_training``; the test set is the first ``num_test`` images
+    of ``test_batch``.
+
+    Parameters
+    ----------
+    num_training, num_validation, num_test : int
+        Split sizes; ``num_training + num_validation`` must not exceed 50000
+        and ``num_test`` 10000.
+    subtract_mean : bool
+        Subtract the per-pixel mean image of the training split from all
+        three splits (no division by the standard deviation).
+    cifar10_dir : str or None
+        The ``cifar-10-batches-py`` folder; default :func:`default_cifar10_dir`.
+
+    Returns
+    -------
+    dict
+        ``X_train`` (num_training, 3, 32, 32), ``y_train`` (num_training,),
+        ``X_val`` (num_validation, 3, 32, 32), ``y_val`` (num_validation,),
+        ``X_test`` (num_test, 3, 32, 32), ``y_test`` (num_test,). Images are
+        float64 NCHW, labels int64.
+    """
+    if num_training < 0 or num_validation < 0 or num_training + num_validation > 50000:
+        raise ValueError(f"num_training + num_validation must be at most 50000, got "
+                         f"{num_training} + {num_validation}")
+    if not 0 <= num_test <= 10000:
+        raise ValueError(f"num_test must be between 0 and 10000, got {num_test}")
+    X_train, y_train, X_test, y_test = load_CIFAR10(cifar10_dir or default_cifar10_dir())
+
+    X_val = X_train[num_training:num_training + num_validation]
+    y_val = y_train[num_training:num_training + num_validation]
+    X_train = X_train[:num_training]
+    y_train = y_train[:num_training]
+    X_test = X_test[:num_test]
+    y_test = y_test[:num_test]
+
+    if subtract_mean:
+        mean_image = np.mean(X_train, axis=0)  # (32, 32, 3)
+        X_train = X_train - mean_image
+        X_val = X_val - mean_image
+        X_test = X_test - mean_image
+
+    # NHWC -> NCHW, contiguous copies
+    return {
+        "X_train": np.ascontiguousarray(X_train.transpose(0, 3, 1, 2)),
+        "y_train": y_train.copy(),
+        "X_val": np.ascontiguousarray(X_val.transpose(0, 3, 1, 2)),
+        "y_val": y_val.copy(),
+        "X_test": np.ascontiguousarray(X_test.transpose(0, 3, 1, 2)),
+        "y_test": y_test.copy(),
+    }

@@ -1,0 +1,92 @@
+"""Image grids for looking at data and learned weights."""
+from math import ceil, sqrt
+
+import numpy as np
+
+
+def visualize_grid(Xs, ubound=255.0, padding=1):
+    """Tile a batch of images into one grid image, each tile scaled on its own.
+
+    Parameters
+    ----------
+    Xs : ndarray of shape (N, H, W, C)
+    ubound : float
+        Each tile is min-max scaled to [0, ubound].
+    padding : int
+        Blank pixels between tiles.
+
+    Returns
+    -------
+    grid : ndarray of shape (G*H + (G-1)*padding, G*W + (G-1)*padding, C)
+        With G = ceil(sqrt(N)); unused tiles stay 0.
+    """
+    N, H, W, C = Xs.shape
+    grid_size = int(ceil(sqrt(N)))
+    grid_height = H * grid_size + padding * (grid_size - 1)
+    grid_width = W * grid_size + padding * (grid_size - 1)
+    grid = np.zeros((grid_height, grid_width, C))
+    next_idx = 0
+    y0, y1 = 0, H
+    for _ in range(grid_size):
+        x0, x1 = 0, W
+        for _ in range(grid_size):
+            if next_idx < N:
+                img = Xs[next_idx]
+                low, high = np.min(img), np.max(img)
+                scale = high - low if high > low else 1.0
+                grid[y0:y1, x0:x1] = ubound * (img - low) / scale
+                next_idx += 1
+            x0 += W + padding
+            x1 += W + padding
+        y0 += H + padding
+        y1 += H + padding
+    return grid
+
+
+def vis_grid(Xs):
+    """Tile a batch of images with 1-pixel separators, the whole grid scaled to [0, 1].
+
+    Parameters
+    ----------
+    Xs : ndarray of shape (N, H, W, C)
+
+    Returns
+    -------
+    grid : ndarray of shape (A*(H+1)+1, A*(W+1)+1, C) with A = ceil(sqrt(N))
+    """
+    (N, H, W, C) = Xs.shape
+    A = int(ceil(sqrt(N)))
+    G = np.ones((A * H + A + 1, A * W + A + 1, C), Xs.dtype)
+    G *= np.min(Xs)
+    n = 0
+    for y in range(A):
+        for x in range(A):
+            if n < N:
+                G[y * H + y + 1:(y + 1) * H + y + 1, x * W + x + 1:(x + 1) * W + x + 1, :] = Xs[n]
+                n += 1
+    maxg, ming = G.max(), G.min()
+    return (G - ming) / (maxg - ming if maxg > ming else 1.0)
+
+
+def vis_nn(rows):
+    """Tile a list of rows of images (all of shape (H, W, C)), scaled to [0, 1].
+
+    Parameters
+    ----------
+    rows : list of list of ndarray of shape (H, W, C)
+        Every row has the same number of images.
+
+    Returns
+    -------
+    grid : ndarray of shape (R*(H+1)+1, K*(W+1)+1, C) for R rows of K images
+    """
+    R = len(rows)
+    K = len(rows[0])
+    H, W, C = rows[0][0].shape
+    Xs = rows[0][0]
+    G = np.ones((R * H + R + 1, K * W + K + 1, C), Xs.dtype)
+    for y in range(R):
+        for x in range(K):
+            G[y * H + y + 1:(y + 1) * H + y + 1, x * W + x + 1:(x + 1) * W + x + 1, :] = rows[y][x]
+    maxg, ming = G.max(), G.min()
+    return (G - ming) / (maxg - ming if maxg > ming else 1.0)
