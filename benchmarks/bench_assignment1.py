@@ -1,0 +1,105 @@
+"""Assignment 1 speed: vectorized code against the loop versions, measured in one run.
+
+    python benchmarks/bench_assignment1.py [--repeats N]
+
+Uses CIFAR-10 (run get_datasets.sh first) at the sizes of the 2022 notebooks and
+prints, for each pair, the median time of repeated runs and the ratio; then the
+time to extract HOG + hue-histogram features from all 60000 images. Exits 1 if
+a target is missed:
+
+* no-loop kNN distances (500 test x 5000 train) >= 100x faster than two loops
+* vectorized SVM and softmax loss + gradient (dev set 500 x 3073) >= 30x faster
+  than the naive versions
+* feature extraction for all 60000 images in under 120 s
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cs231n.classifiers.k_nearest_neighbor import KNearestNeighbor  # noqa: E402
+from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized  # noqa: E402
+from cs231n.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized  # noqa: E402
+from cs231n.data_utils import default_cifar10_dir, load_CIFAR10  # noqa: E402
+from cs231n.features import color_histogram_hsv, extract_features, hog_feature  # noqa: E402
+
+
+def median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="runs per fast measurement (slow ones: 3)")
+    args = parser.parse_args()
+
+    Xtr, ytr, Xte, yte = load_CIFAR10(default_cifar10_dir())
+    rows, failed = [], []
+
+    def report(name, slow_name, t_slow, fast_name, t_fast, target):
+        ratio = t_slow / t_fast
+        ok = ratio >= target
+        rows.append((name, f"{slow_name} {t_slow * 1e3:9.1f} ms", f"{fast_name} {t_fast * 1e3:8.2f} ms",
+                     f"{ratio:8.1f}x", f">= {target}x", "ok" if ok else "MISSED"))
+        if not ok:
+            failed.append(name)
+
+    # kNN: the knn notebook's 5000 training and 500 test images, flattened
+    knn = KNearestNeighbor()
+    knn.train(Xtr[:5000].reshape(5000, -1), ytr[:5000])
+    X_test = Xte[:500].reshape(500, -1)
+    t2 = median_time(lambda: knn.compute_distances_two_loops(X_test), 3)
+    t1 = median_time(lambda: knn.compute_distances_one_loop(X_test), 3)
+    t0 = median_time(lambda: knn.compute_distances_no_loops(X_test), args.repeats)
+    report("kNN distances 500x5000", "two loops", t2, "no loops", t0, 100)
+    report("kNN distances 500x5000", "one loop ", t1, "no loops", t0, 1)
+
+    # Linear classifiers: the svm/softmax notebooks' dev set (500 training images, mean
+    # subtracted, bias column appended)
+    rng = np.random.default_rng(0)
+    X = Xtr[:49000].reshape(49000, -1)
+    mean_image = X.mean(axis=0)
+    dev = rng.choice(49000, 500, replace=False)
+    X_dev = np.hstack([X[dev] - mean_image, np.ones((500, 1))])  # (500, 3073)
+    y_dev = ytr[dev]
+    W = 1e-4 * rng.standard_normal((3073, 10))
+    for name, naive, vec in [("SVM loss+grad 500x3073", svm_loss_naive, svm_loss_vectorized),
+                             ("softmax loss+grad 500x3073", softmax_loss_naive, softmax_loss_vectorized)]:
+        tn = median_time(lambda: naive(W, X_dev, y_dev, 5e-6), args.repeats)
+        tv = median_time(lambda: vec(W, X_dev, y_dev, 5e-6), args.repeats)
+        report(name, "naive    ", tn, "vectorized", tv, 30)
+
+    # Features: all 60000 images, as features.ipynb does
+    t_start = time.perf_counter()
+    fns = [hog_feature, lambda img: color_histogram_hsv(img, nbin=10)]
+    extract_features(Xtr, fns)
+    extract_features(Xte, fns)
+    t_feat = time.perf_counter() - t_start
+    feat_ok = t_feat < 120
+
+    width = max(len(r[0]) for r in rows)
+    print(f"assignment 1 benchmark (medians of {args.repeats} runs, 3 for the loop kNN versions)")
+    for r in rows:
+        print(f"  {r[0]:<{width}}  {r[1]}  {r[2]}  ratio {r[3]}  target {r[4]:>7}  {r[5]}")
+    print(f"  {'features, 60000 images':<{width}}  {t_feat:6.1f} s  target < 120 s  {'ok' if feat_ok else 'MISSED'}")
+    if not feat_ok:
+        failed.append("features")
+    if failed:
+        print(f"targets missed: {', '.join(failed)}")
+        return 1
+    print("all targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

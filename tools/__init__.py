@@ -1,0 +1,1 @@
+"""Instructor tooling for the kit (not shipped to students)."""

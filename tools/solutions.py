@@ -1,0 +1,122 @@
+"""Solution regions in the kit's ``.py`` files.
+
+A region a student writes is delimited by two comment lines at the same
+indentation::
+
+    # TODO: hint text for the student
+    ### BEGIN SOLUTION
+    reference code
+    ### END SOLUTION
+
+Regions may not nest, must be closed, and must hold at least one line of code.
+
+``python -m tools.solutions [PATH ...]`` checks every ``.py`` file under the
+given paths (default ``cs231n``) and lists the regions per file; it exits 1 on
+the first malformed file.
+"""
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+
+
+class MarkerError(ValueError):
+    """A malformed solution region; the message gives the file and line."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """One solution region: ``begin`` and ``end`` are 0-based line indices of the marker lines."""
+
+    begin: int
+    end: int
+    indent: str
+
+
+def _marker(line):
+    stripped = line.strip()
+    if stripped.startswith(BEGIN):
+        return BEGIN
+    if stripped.startswith(END):
+        return END
+    return None
+
+
+def find_regions(text, filename="<string>"):
+    """Parse the solution regions of one file.
+
+    Parameters
+    ----------
+    text : str
+        File contents.
+    filename : str
+        For error messages.
+
+    Returns
+    -------
+    list of Region
+        In file order.
+
+    Raises
+    ------
+    MarkerError
+        For a nested, unterminated, unopened, misindented or empty region.
+    """
+    lines = text.splitlines()
+    regions = []
+    open_at = None
+    for n, line in enumerate(lines):
+        kind = _marker(line)
+        if kind is None:
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        if kind == BEGIN:
+            if open_at is not None:
+                raise MarkerError(f"{filename}:{n + 1}: '{BEGIN}' inside the region opened at line {open_at + 1}")
+            open_at = n
+        else:
+            if open_at is None:
+                raise MarkerError(f"{filename}:{n + 1}: '{END}' without a '{BEGIN}' before it")
+            begin_indent = lines[open_at][: len(lines[open_at]) - len(lines[open_at].lstrip())]
+            if indent != begin_indent:
+                raise MarkerError(f"{filename}:{n + 1}: '{END}' is indented differently from the "
+                                  f"'{BEGIN}' at line {open_at + 1}")
+            body = [b.strip() for b in lines[open_at + 1:n]]
+            if not any(b and not b.startswith("#") for b in body):
+                raise MarkerError(f"{filename}:{open_at + 1}: empty solution region (no code before line {n + 1})")
+            regions.append(Region(open_at, n, indent))
+            open_at = None
+    if open_at is not None:
+        raise MarkerError(f"{filename}:{open_at + 1}: '{BEGIN}' is never closed by '{END}'")
+    return regions
+
+
+def iter_py_files(paths):
+    """Every ``.py`` file under ``paths`` (files or folders), sorted."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(p.rglob("*.py"))
+        else:
+            yield p
+
+
+def main(argv=None):
+    paths = (argv if argv is not None else sys.argv[1:]) or ["cs231n"]
+    total = 0
+    for f in iter_py_files(paths):
+        try:
+            regions = find_regions(f.read_text(), str(f))
+        except MarkerError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        if regions:
+            print(f"{f}: {len(regions)} solution regions")
+            total += len(regions)
+    print(f"{total} solution regions, all well formed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
