@@ -168,3 +168,41 @@ def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000,
         "X_test": np.ascontiguousarray(X_test.transpose(0, 3, 1, 2)),
         "y_test": y_test.copy(),
     }
+
+
+def get_CIFAR10_rows(num_training=49000, num_validation=1000, num_test=1000, num_dev=500,
+                     bias=True, seed=None, cifar10_dir=None):
+    """CIFAR-10 as rows of pixels for the linear classifiers (svm.ipynb, softmax.ipynb).
+
+    Splits as in :func:`get_CIFAR10_data`; the dev set is ``num_dev`` training
+    images drawn without replacement, for fast experiments. Every image is
+    flattened, the mean image of the training split is subtracted, and with
+    ``bias`` a constant 1 is appended (the bias trick: ``X @ W`` then includes
+    the bias in the last row of W).
+
+    Returns
+    -------
+    dict
+        ``X_train`` (num_training, D), ``y_train``, ``X_val`` (num_validation, D),
+        ``y_val``, ``X_test`` (num_test, D), ``y_test``, ``X_dev`` (num_dev, D),
+        ``y_dev``, and ``mean_image`` (32, 32, 3); D = 3073 with ``bias``, else 3072.
+    """
+    data = get_CIFAR10_data(num_training, num_validation, num_test, subtract_mean=False,
+                            cifar10_dir=cifar10_dir)
+    rng = np.random.default_rng(seed)
+    dev = rng.choice(num_training, num_dev, replace=False)
+    out = {}
+    # (N, 3, 32, 32) -> (N, 32, 32, 3) -> (N, 3072): the same pixel order as the raw batches
+    rows = {k: data[f"X_{k}"].transpose(0, 2, 3, 1).reshape(len(data[f"X_{k}"]), -1)
+            for k in ("train", "val", "test")}
+    mean_row = rows["train"].mean(axis=0)  # (3072,)
+    rows["dev"] = rows["train"][dev]
+    for k, X in rows.items():
+        X = X - mean_row
+        if bias:
+            X = np.hstack([X, np.ones((X.shape[0], 1))])
+        out[f"X_{k}"] = X
+    out["y_train"], out["y_val"], out["y_test"] = data["y_train"], data["y_val"], data["y_test"]
+    out["y_dev"] = data["y_train"][dev]
+    out["mean_image"] = mean_row.reshape(32, 32, 3)
+    return out

@@ -90,3 +90,31 @@ def vis_nn(rows):
             G[y * H + y + 1:(y + 1) * H + y + 1, x * W + x + 1:(x + 1) * W + x + 1, :] = rows[y][x]
     maxg, ming = G.max(), G.min()
     return (G - ming) / (maxg - ming if maxg > ming else 1.0)
+
+
+def plot_class_examples(X, y, class_names, samples_per_class=7, rng=None):
+    """Show ``samples_per_class`` random images of every class in a grid, one column per class.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, H, W, 3)
+        Images with values 0..255.
+    y : ndarray of shape (N,)
+        Labels 0..len(class_names)-1.
+    class_names : sequence of str
+    samples_per_class : int
+    rng : numpy.random.Generator or None
+    """
+    import matplotlib.pyplot as plt
+
+    rng = rng or np.random.default_rng()
+    num_classes = len(class_names)
+    for c, name in enumerate(class_names):
+        idxs = rng.choice(np.flatnonzero(y == c), samples_per_class, replace=False)
+        for i, idx in enumerate(idxs):
+            plt.subplot(samples_per_class, num_classes, i * num_classes + c + 1)
+            plt.imshow(X[idx].astype("uint8"))
+            plt.axis("off")
+            if i == 0:
+                plt.title(name)
+    plt.show()

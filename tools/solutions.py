@@ -120,3 +120,83 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+_DEF = __import__("re").compile(r"^(?P<indent>\s*)(?:async\s+)?(?P<kind>def|class)\s+(?P<name>\w+)")
+
+
+def enclosing_name(lines, index):
+    """Dotted name of the function (and class) around line ``index``, e.g. ``KNearestNeighbor.train``."""
+    names = []
+    limit = len(lines[index]) - len(lines[index].lstrip())
+    for line in reversed(lines[:index]):
+        m = _DEF.match(line)
+        if m and len(m.group("indent")) < limit:
+            names.append(m.group("name"))
+            limit = len(m.group("indent"))
+            if limit == 0:
+                break
+    return ".".join(reversed(names)) or "<module>"
+
+
+def strip_solutions(text, filename="<string>", where=None):
+    """Replace every solution region of a ``.py`` file by a stub that raises.
+
+    Parameters
+    ----------
+    text : str
+        The file, with solution regions.
+    filename : str
+        Path shown in the stub's message and in errors, e.g. ``cs231n/layers.py``.
+    where : callable or None
+        ``where(function_name) -> str`` names the notebook that covers a
+        function (shown in the message); None leaves it out.
+
+    Returns
+    -------
+    str
+        The file with each region (markers included) replaced by::
+
+            # YOUR CODE HERE
+            raise NotImplementedError("<function> in <file>: ... (see <notebook>)")
+
+        at the region's indentation. A file without regions comes back
+        unchanged, so stripping is idempotent.
+    """
+    lines = text.splitlines(keepends=True)
+    regions = find_regions(text, filename)
+    if not regions:
+        return text
+    out, pos = [], 0
+    for r in regions:
+        out.extend(lines[pos:r.begin])
+        name = enclosing_name(lines, r.begin)
+        hint = f" (see {where(name)})" if where else ""
+        message = f"{name} in {filename}: write this part of the function{hint}"
+        out.append(f"{r.indent}# YOUR CODE HERE\n")
+        out.append(f"{r.indent}raise NotImplementedError({message!r})\n")
+        pos = r.end + 1
+    out.extend(lines[pos:])
+    return "".join(out)
+
+
+def split_lines(text, filename="<string>"):
+    """The stripped code lines inside and outside the solution regions of a text.
+
+    Returns
+    -------
+    inside, outside : set of str
+        Non-blank, non-comment lines. A release is checked against
+        ``inside - outside`` (over all sources at once): such a line in a
+        released file means a solution leaked.
+    """
+    lines = text.splitlines()
+    inside_idx = set()
+    for r in find_regions(text, filename):
+        inside_idx.update(range(r.begin, r.end + 1))
+    inside, outside = set(), set()
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s and not s.startswith("#"):
+            (inside if i in inside_idx else outside).add(s)
+    return inside, outside
