@@ -1,17 +1,21 @@
 # The kit's commands. Each target does its own set-up, so any of them works on a fresh clone.
 #
-#   make setup   virtualenv in .venv, requirements, the compiled extension
-#   make data    CIFAR-10 into cs231n/datasets/ (get_datasets.sh)
-#   make test    setup + data + the whole test suite
-#   make bench   setup + data + the benchmarks (prints ratios)
-#   make clean   remove build products (keeps .venv and the data)
+#   make course     setup + data, then the instructor demo: student release of assignment 1, autograde of
+#                   a reference and an untouched submission, feedback, grade export, grade table
+#   make test       setup + data + the whole test suite
+#   make setup      virtualenv in .venv, requirements, the compiled extension
+#   make data       CIFAR-10 into cs231n/datasets/ (get_datasets.sh)
+#   make results    setup + data + every assignment 1 notebook in full, with a table of accuracies and times
+#   make notebooks  rebuild assignment*/*.ipynb from assignment*/src/*.py
+#   make bench      setup + data + the benchmarks (prints ratios)
+#   make clean      remove build products (keeps .venv, the data and course/)
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup data test bench clean
+.PHONY: setup data test bench clean course results notebooks
 
 $(VENV)/.requirements-installed: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -31,6 +35,15 @@ data:
 
 test: setup data
 	CS231N_REQUIRE_DATA=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+course: setup data
+	$(PY) -m tools.course demo
+
+results: setup data
+	$(PY) -m tools.run_notebooks
+
+notebooks: setup
+	$(PY) -m tools.nbbuild
 
 bench: setup data
 	$(PY) benchmarks/bench_assignment1.py

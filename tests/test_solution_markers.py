@@ -51,3 +51,70 @@ def test_cli_reports_a_bad_file(tmp_path, capsys):
     (tmp_path / "bad.py").write_text("### BEGIN SOLUTION\nx = 1\n")
     assert main([str(tmp_path)]) == 1
     assert "bad.py:1: '### BEGIN SOLUTION' is never closed" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# the .py stripper used by the release
+
+from tools.solutions import split_lines, strip_solutions  # noqa: E402
+
+SOURCE = '''\
+class Model:
+    def loss(self, X):
+        out = None
+        # TODO: compute out
+        ### BEGIN SOLUTION
+        out = X @ self.W  # (N, C)
+        ### END SOLUTION
+        return out
+
+
+def helper(x):
+    for i in range(3):
+        # TODO: accumulate
+        ### BEGIN SOLUTION
+        x += i
+        ### END SOLUTION
+    return x
+'''
+
+
+def test_strip_replaces_regions_with_named_stubs():
+    out = strip_solutions(SOURCE, "pkg/model.py", where=lambda name: "model.ipynb")
+    assert "BEGIN SOLUTION" not in out and "self.W" not in out and "x += i" not in out
+    assert ("        # YOUR CODE HERE\n        raise NotImplementedError('Model.loss in pkg/model.py: write this "
+            "part of the function (see model.ipynb)')\n") in out
+    assert "        raise NotImplementedError('helper in pkg/model.py" in out  # indented inside the loop
+    assert "        # TODO: compute out\n" in out and "        return out\n" in out  # provided code stays
+    ns = {}
+    exec(compile(out, "model.py", "exec"), ns)  # the stripped file is valid Python
+    try:
+        ns["helper"](1)
+    except NotImplementedError as e:
+        assert "helper in pkg/model.py" in str(e)
+    else:
+        raise AssertionError("the stub did not raise")
+
+
+def test_strip_is_idempotent_and_leaves_files_without_markers_alone():
+    once = strip_solutions(SOURCE, "m.py")
+    assert strip_solutions(once, "m.py") == once
+    plain = "def f():\n    return 1\n"
+    assert strip_solutions(plain, "f.py") == plain
+
+
+@pytest.mark.parametrize("text,message", [
+    ("def f():\n    ### BEGIN SOLUTION\n    x = 1\n", "never closed"),
+    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    x\n    ### END SOLUTION\n", "inside the region"),
+    ("def f():\n    ### BEGIN SOLUTION\n    x = 1\n  ### END SOLUTION\n", "indented differently"),
+])
+def test_strip_refuses_malformed_files(text, message):
+    with pytest.raises(MarkerError, match=message):
+        strip_solutions(text, "bad.py")
+
+
+def test_split_lines():
+    inside, outside = split_lines(SOURCE)
+    assert "out = X @ self.W  # (N, C)" in inside and "x += i" in inside
+    assert "return out" in outside and "out = None" in outside
+    assert not any(line.startswith("#") for line in inside | outside)

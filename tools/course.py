@@ -23,7 +23,6 @@ import argparse
 import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
 import subprocess
@@ -288,11 +287,19 @@ def autograde(course, assignment, jobs=None, roster=None, notebook=None, timeout
     jobs = jobs or os.cpu_count() or 1
     digests = {s: _tree_digest(course / "submitted" / s / assignment) for s in students}
     notes = {s: [] for s in students}
+    wanted = [notebook] if notebook else ASSIGNMENTS[assignment]["notebooks"]
+    to_grade = []
+    for s in students:
+        missing = [nb for nb in wanted if not (course / "submitted" / s / assignment / f"{nb}.ipynb").exists()]
+        notes[s].extend(f"missing notebook {nb}.ipynb (scored 0)" for nb in missing)
+        if len(missing) < len(wanted):
+            to_grade.append(s)
+    _register_students(course, students)  # so that a student with nothing gradable still has a row
 
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=len(students), desc="grading", unit="student", file=sys.stdout)
+        bar = tqdm(total=len(to_grade), desc="grading", unit="student", file=sys.stdout)
 
     def work(student):
         res = _grade_one(course, assignment, student, notebook, timeout)
@@ -301,7 +308,7 @@ def autograde(course, assignment, jobs=None, roster=None, notebook=None, timeout
         return student, res
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(work, students))
+        results = list(pool.map(work, to_grade))
     if bar is not None:
         bar.close()
 
@@ -310,10 +317,6 @@ def autograde(course, assignment, jobs=None, roster=None, notebook=None, timeout
         if res.returncode != 0:
             last = [line for line in out.splitlines() if "ERROR" in line or "Error" in line][-3:]
             notes[student].append(f"grading failed (exit {res.returncode}): {' | '.join(last) or out[-300:]}")
-        for m in re.findall(r"No submitted file: .*/([^/]+\.ipynb)", out):
-            notes[student].append(f"missing notebook {m} (scored 0)")
-        if _tree_digest(course / "submitted" / student / assignment) != digests[student]:
-            notes[student].append("WARNING: the submission folder changed during grading")
         graded = course / "autograded" / student / assignment
         for nb in sorted(graded.glob("*.ipynb")) if graded.is_dir() else []:
             cells = json.loads(nb.read_text())["cells"]
@@ -321,7 +324,18 @@ def autograde(course, assignment, jobs=None, roster=None, notebook=None, timeout
                 notes[student].append(f"{nb.name}: the kernel died; cells after that point scored 0")
             if any(o.get("ename") == "CellTimeoutError" for c in cells for o in c.get("outputs", [])):
                 notes[student].append(f"{nb.name}: a cell ran past the {int(timeout)} s time limit and scored 0")
+    for student in students:
+        if _tree_digest(course / "submitted" / student / assignment) != digests[student]:
+            notes[student].append("WARNING: the submission folder changed during grading")
     return notes
+
+
+def _register_students(course, students):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "cs231n") as gb:
+        for s in students:
+            gb.update_or_create_student(s)
 
 
 # --------------------------------------------------------------------------------------------
