@@ -181,3 +181,175 @@ def col2im_6d_cython(const floating[:, :, :, :, :, :] cols, int N, int C, int H,
                                 if 0 <= w < W:
                                     x[n, c, h, w] += cols[c, ii, jj, n, yy, xx]
     return x_arr
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernels behind cs231n/fast_layers.py. They write into buffers the caller passes in (reused
+# between calls: fresh multi-megabyte arrays cost page faults on every call) and work on
+# C-contiguous arrays. They are single-threaded on purpose: the matrix products between them run
+# on every core through BLAS, and OpenMP loops here were measured to fight BLAS's threads for the
+# cores (up to 4x slower on 2 cores when another OpenMP runtime, e.g. PyTorch's, is loaded).
+#
+# "Image-major" columns: for x of shape (N, C, H, W) the columns have shape (C*HH*WW, N*H'*W'),
+# row (c*HH + ii)*WW + jj, column n*H'*W' + yy*W' + xx. With the image index slowest, the product
+# W (F, C*HH*WW) @ cols is (F, N, H'*W') and each row segment is a contiguous run of an input row.
+
+from libc.string cimport memset
+
+
+cdef inline Py_ssize_t _window_lo(Py_ssize_t jj, Py_ssize_t p, Py_ssize_t s, Py_ssize_t Wo) noexcept nogil:
+    """First output column xx whose input column xx*s + jj - p is >= 0."""
+    cdef Py_ssize_t a = p - jj
+    cdef Py_ssize_t lo = 0 if a <= 0 else (a + s - 1) // s
+    return lo if lo < Wo else Wo
+
+
+cdef inline Py_ssize_t _window_hi(Py_ssize_t jj, Py_ssize_t p, Py_ssize_t s, Py_ssize_t W,
+                                  Py_ssize_t Wo) noexcept nogil:
+    """One past the last output column xx whose input column xx*s + jj - p is < W."""
+    cdef Py_ssize_t last = W - 1 + p - jj
+    cdef Py_ssize_t hi = last // s + 1 if last >= 0 else 0
+    return hi if hi < Wo else Wo
+
+
+def im2col_image_major(const floating[:, :, :, ::1] x, int HH, int WW, int pad, int stride,
+                       floating[:, ::1] cols):
+    """Fill ``cols`` (C*HH*WW, N*H'*W') with the image-major columns of ``x`` (N, C, H, W)."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t p = pad, s = stride
+    cdef Py_ssize_t Ho = _out_size("height", H, HH, p, s)
+    cdef Py_ssize_t Wo = _out_size("width", W, WW, p, s)
+    cdef Py_ssize_t P = Ho * Wo
+    if cols.shape[0] != C * HH * WW or cols.shape[1] != N * P:
+        raise ValueError(f"cols has shape ({cols.shape[0]}, {cols.shape[1]}), expected ({C * HH * WW}, {N * P})")
+    cdef Py_ssize_t c, ii, jj, n, yy, xx, h, row, lo, hi, off
+    cdef floating *dst
+    cdef const floating *src
+    with nogil:
+        for c in range(C):
+            for ii in range(HH):
+                for jj in range(WW):
+                    row = (c * HH + ii) * WW + jj
+                    lo = _window_lo(jj, p, s, Wo)
+                    hi = _window_hi(jj, p, s, W, Wo)
+                    if lo > hi:
+                        lo = hi
+                    off = jj - p
+                    for n in range(N):
+                        for yy in range(Ho):
+                            dst = &cols[row, n * P + yy * Wo]
+                            h = yy * s + ii - p
+                            if h < 0 or h >= H:
+                                memset(dst, 0, Wo * sizeof(floating))
+                                continue
+                            src = &x[n, c, h, 0]
+                            for xx in range(lo):
+                                dst[xx] = 0
+                            if s == 1:
+                                for xx in range(lo, hi):
+                                    dst[xx] = src[xx + off]
+                            else:
+                                for xx in range(lo, hi):
+                                    dst[xx] = src[xx * s + off]
+                            for xx in range(hi, Wo):
+                                dst[xx] = 0
+    return cols
+
+
+def col2im_image_major(const floating[:, ::1] cols, floating[:, :, :, ::1] dx, int HH, int WW,
+                       int pad, int stride):
+    """Scatter-add image-major columns into ``dx`` (N, C, H, W), which is zeroed first."""
+    cdef Py_ssize_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3]
+    cdef Py_ssize_t p = pad, s = stride
+    cdef Py_ssize_t Ho = _out_size("height", H, HH, p, s)
+    cdef Py_ssize_t Wo = _out_size("width", W, WW, p, s)
+    cdef Py_ssize_t P = Ho * Wo
+    if cols.shape[0] != C * HH * WW or cols.shape[1] != N * P:
+        raise ValueError(f"cols has shape ({cols.shape[0]}, {cols.shape[1]}), expected ({C * HH * WW}, {N * P})")
+    cdef Py_ssize_t c, ii, jj, n, yy, xx, h, row, lo, hi, off
+    cdef const floating *src
+    cdef floating *dst
+    with nogil:
+        for c in range(C):
+            for n in range(N):
+                memset(&dx[n, c, 0, 0], 0, H * W * sizeof(floating))
+            for ii in range(HH):
+                for jj in range(WW):
+                    row = (c * HH + ii) * WW + jj
+                    lo = _window_lo(jj, p, s, Wo)
+                    hi = _window_hi(jj, p, s, W, Wo)
+                    if lo > hi:
+                        lo = hi
+                    off = jj - p
+                    for n in range(N):
+                        for yy in range(Ho):
+                            h = yy * s + ii - p
+                            if h < 0 or h >= H:
+                                continue
+                            src = &cols[row, n * P + yy * Wo]
+                            dst = &dx[n, c, h, 0]
+                            if s == 1:
+                                for xx in range(lo, hi):
+                                    dst[xx + off] += src[xx]
+                            else:
+                                for xx in range(lo, hi):
+                                    dst[xx * s + off] += src[xx]
+    return dx
+
+
+def max_pool_forward_direct(const floating[:, :, :, ::1] x, int pool_height, int pool_width, int stride,
+                            floating[:, :, :, ::1] out, int[:, :, :, ::1] argmax):
+    """Max over every window; ``argmax`` gets the flat index h*W + w of the first maximum
+    (row-major order within the window)."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t ph = pool_height, pw = pool_width, s = stride
+    if ph < 1 or pw < 1 or s < 1 or ph > H or pw > W:
+        raise ValueError(f"need 1 <= pool_height <= H, 1 <= pool_width <= W and stride >= 1; got pool "
+                         f"{ph}x{pw}, stride {s} for H={H}, W={W}")
+    # windows that do not fit at the bottom/right edge are dropped, as in the naive layer
+    cdef Py_ssize_t Ho = (H - ph) // s + 1
+    cdef Py_ssize_t Wo = (W - pw) // s + 1
+    if (out.shape[0], out.shape[1], out.shape[2], out.shape[3]) != (N, C, Ho, Wo):
+        raise ValueError(f"out has the wrong shape, expected {(N, C, Ho, Wo)}")
+    cdef Py_ssize_t plane, n, c, yy, xx, i, j, h0, w0, best_idx
+    cdef floating best, v
+    with nogil:
+        for plane in range(N * C):
+            n = plane // C
+            c = plane % C
+            for yy in range(Ho):
+                h0 = yy * s
+                for xx in range(Wo):
+                    w0 = xx * s
+                    best = x[n, c, h0, w0]
+                    best_idx = h0 * W + w0
+                    for i in range(ph):
+                        for j in range(pw):
+                            v = x[n, c, h0 + i, w0 + j]
+                            if v > best:
+                                best = v
+                                best_idx = (h0 + i) * W + w0 + j
+                    out[n, c, yy, xx] = best
+                    argmax[n, c, yy, xx] = <int>best_idx
+    return out
+
+
+def max_pool_backward_direct(const floating[:, :, :, ::1] dout, const int[:, :, :, ::1] argmax,
+                             floating[:, :, :, ::1] dx):
+    """Route each upstream gradient to its window's maximum; ``dx`` (N, C, H, W) is zeroed first."""
+    cdef Py_ssize_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3]
+    cdef Py_ssize_t Ho = dout.shape[2], Wo = dout.shape[3]
+    if dout.shape[0] != N or dout.shape[1] != C or argmax.shape[2] != Ho or argmax.shape[3] != Wo:
+        raise ValueError("dout, argmax and dx do not match")
+    cdef Py_ssize_t plane, n, c, yy, xx
+    cdef floating *d
+    with nogil:
+        for plane in range(N * C):
+            n = plane // C
+            c = plane % C
+            d = &dx[n, c, 0, 0]
+            memset(d, 0, H * W * sizeof(floating))
+            for yy in range(Ho):
+                for xx in range(Wo):
+                    d[argmax[n, c, yy, xx]] += dout[n, c, yy, xx]
+    return dx

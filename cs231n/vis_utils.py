@@ -118,3 +118,29 @@ def plot_class_examples(X, y, class_names, samples_per_class=7, rng=None):
             if i == 0:
                 plt.title(name)
     plt.show()
+
+
+def plot_class_templates(W, class_names, image_shape=(32, 32, 3)):
+    """Show the weights of a linear classifier as one image per class.
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, C) or (D + 1, C)
+        Weights; with D + 1 rows the last one (the bias of the bias trick) is dropped.
+    class_names : sequence of str
+        C names.
+    image_shape : tuple
+        The shape of one image, D = prod(image_shape).
+    """
+    import matplotlib.pyplot as plt
+
+    D = int(np.prod(image_shape))
+    w = W[:D].reshape(*image_shape, -1)  # (D, C) -> (32, 32, 3, C)
+    w_min, w_max = np.min(w), np.max(w)
+    for i, name in enumerate(class_names):
+        plt.subplot(2, (len(class_names) + 1) // 2, i + 1)
+        img = 255.0 * (w[..., i] - w_min) / (w_max - w_min)  # rescale to 0..255
+        plt.imshow(img.astype("uint8"))
+        plt.axis("off")
+        plt.title(name)
+    plt.show()

@@ -19,3 +19,14 @@ def test_vis_grid_and_vis_nn(rng):
     assert g.shape == (2 * 5 + 3, 2 * 6 + 3, 3) and g.min() == 0 and g.max() == 1
     g = vis_nn([[Xs[0], Xs[1], Xs[2]], [Xs[3], Xs[0], Xs[1]]])
     assert g.shape == (2 * 5 + 3, 3 * 6 + 4, 3) and g.min() == 0 and g.max() == 1
+
+
+def test_plot_class_templates(rng):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cs231n.vis_utils import plot_class_templates
+    plot_class_templates(rng.standard_normal((3073, 10)), [str(i) for i in range(10)])
+    assert len(plt.gcf().axes) == 10
+    plt.close("all")

@@ -333,16 +333,9 @@ record("svm_test", test_accuracy)
 
 # %% [readonly id=svm-weights]
 # The learned weights of each class, as images
-w = best_saved.W[:-1, :]  # strip out the bias
-w = w.reshape(32, 32, 3, 10)
-w_min, w_max = np.min(w), np.max(w)
-for i, name in enumerate(CIFAR10_CLASSES):
-    plt.subplot(2, 5, i + 1)
-    wimg = 255.0 * (w[:, :, :, i].squeeze() - w_min) / (w_max - w_min)  # rescale to 0..255
-    plt.imshow(wimg.astype("uint8"))
-    plt.axis("off")
-    plt.title(name)
-plt.show()
+from cs231n.vis_utils import plot_class_templates
+
+plot_class_templates(best_saved.W, CIFAR10_CLASSES)
 
 # %% [answer id=svm-iq2 points=2]
 # **Inline question 2**

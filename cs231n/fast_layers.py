@@ -1,0 +1,460 @@
+"""Fast convolution and max-pooling layers (provided; ConvolutionalNetworks.ipynb compares them with
+the naive loops students write).
+
+Every layer has the API of the naive layers in ``layers.py``:
+
+* ``conv_forward_*(x, w, b, conv_param) -> (out, cache)`` with ``x`` (N, C, H, W), ``w``
+  (F, C, HH, WW), ``b`` (F,), ``conv_param = {"stride": s, "pad": p}`` and ``out`` (N, F, H', W'),
+  H' = 1 + (H + 2p - HH) // s (the windows must tile: (H + 2p - HH) % s == 0, likewise for W);
+* ``conv_backward_*(dout, cache) -> (dx, dw, db)``;
+* ``max_pool_forward_*(x, pool_param) -> (out, cache)`` with ``pool_param = {"pool_height": ph,
+  "pool_width": pw, "stride": s}`` and H' = 1 + (H - ph) // s (windows that do not fit at the
+  bottom or right edge are dropped, as in the naive layer);
+* ``max_pool_backward_*(dout, cache) -> dx``; the gradient of each window goes to its first maximum
+  (row-major order), as ``np.argmax`` and PyTorch do.
+
+Outputs and gradients have the dtype of ``x`` (float32 or float64).
+
+Implementations
+---------------
+``conv_*_fast`` (the ones to use): image-major im2col in the compiled extension, BLAS matrix
+products (one for the forward pass, two for the backward pass) and col2im in the extension, over
+chunks of images whose columns fit in the cache (``CHUNK_BYTES``), so the columns are written, used
+and consumed while they are cache-resident instead of streaming tens of megabytes through memory.
+The columns are recomputed in the backward pass instead of being cached, into work buffers that
+are reused between calls (allocating them afresh on every call costs page faults).
+``conv_*_im2col`` and ``conv_*_strides`` are the two algorithms of the 2022 kit, kept for
+comparison; ``max_pool_*_fast`` is a direct kernel that records the argmax of every window;
+``max_pool_*_reshape`` (windows that tile, pool size == stride) and ``max_pool_*_im2col`` are the
+2022 alternatives.
+
+``BACKEND`` is ``"cython"`` when the compiled extension ``cs231n.im2col_cython`` is available and
+``"numpy"`` otherwise: every function then falls back to pure NumPy (slower) after one warning
+that says how to build the extension.
+"""
+import threading
+import warnings
+
+import numpy as np
+
+from .im2col import col2im_indices, im2col_indices
+
+BUILD_COMMAND = "pip install -e . (or: python setup.py build_ext --inplace) in the repository root"
+
+try:
+    from .im2col_cython import (col2im_6d_cython, col2im_cython, col2im_image_major, im2col_cython,
+                                im2col_image_major, max_pool_backward_direct, max_pool_forward_direct)
+    BACKEND = "cython"
+except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
+    BACKEND = "numpy"
+    warnings.warn(
+        "cs231n.im2col_cython is not built, so cs231n.fast_layers uses its pure-NumPy fallback "
+        f"(correct but several times slower). Build the extension with: {BUILD_COMMAND}",
+        RuntimeWarning, stacklevel=2)
+
+
+# ---------------------------------------------------------------------------------------------
+# shared helpers
+
+
+class _Workspace(threading.local):
+    """Work buffers reused between calls, one set per thread."""
+
+    def __init__(self):
+        self.buffers = {}
+
+    def get(self, name, shape, dtype):
+        size = int(np.prod(shape))
+        key = (name, np.dtype(dtype).str)
+        buf = self.buffers.get(key)
+        if buf is None or buf.size < size:
+            buf = self.buffers[key] = np.empty(size, dtype=dtype)
+        return buf[:size].reshape(shape)
+
+
+_workspace = _Workspace()
+
+
+def clear_workspace():
+    """Free the work buffers the fast layers keep between calls (in this thread)."""
+    _workspace.buffers.clear()
+
+
+def _conv_shapes(x, w, b, conv_param):
+    """Validate a convolution's inputs; returns (N, C, H, W, F, HH, WW, stride, pad, H', W')."""
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(f"x must be (N, C, H, W) and w (F, C, HH, WW); got x {x.shape}, w {w.shape}")
+    N, C, H, W = x.shape
+    F, Cw, HH, WW = w.shape
+    if Cw != C:
+        raise ValueError(f"x has {C} channels but w expects {Cw}: x {x.shape}, w {w.shape}")
+    if b.shape != (F,):
+        raise ValueError(f"b must have shape ({F},), got {b.shape}")
+    stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
+    if stride < 1 or pad < 0:
+        raise ValueError(f"need stride >= 1 and pad >= 0, got stride={stride}, pad={pad}")
+    for name, size, field in (("H", H, HH), ("W", W, WW)):
+        span = size + 2 * pad - field
+        if span < 0:
+            raise ValueError(f"the filter does not fit: {name} + 2*pad = {size} + 2*{pad} < {field}")
+        if span % stride:
+            raise ValueError(f"the filter does not tile the input: ({name} + 2*pad - filter size) must be "
+                             f"divisible by stride, got ({size} + 2*{pad} - {field}) % {stride} = "
+                             f"{span % stride}")
+    Ho = (H + 2 * pad - HH) // stride + 1
+    Wo = (W + 2 * pad - WW) // stride + 1
+    return N, C, H, W, F, HH, WW, stride, pad, Ho, Wo
+
+
+def _float_dtype(x):
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"the fast layers work on float32 or float64 arrays, got {x.dtype}")
+    return x.dtype
+
+
+def _pool_shapes(x, pool_param):
+    if x.ndim != 4:
+        raise ValueError(f"x must be (N, C, H, W), got shape {x.shape}")
+    N, C, H, W = x.shape
+    ph, pw, s = int(pool_param["pool_height"]), int(pool_param["pool_width"]), int(pool_param["stride"])
+    if not (1 <= ph <= H and 1 <= pw <= W and s >= 1):
+        raise ValueError(f"need 1 <= pool_height <= H, 1 <= pool_width <= W and stride >= 1; got "
+                         f"pool {ph}x{pw}, stride {s} for x {x.shape}")
+    return N, C, H, W, ph, pw, s, (H - ph) // s + 1, (W - pw) // s + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# pure-NumPy building blocks (the fallback, and the benchmark's baseline)
+
+
+def _strided_columns(x, HH, WW, pad, stride, Ho, Wo):
+    """6-D view (C, HH, WW, N, H', W') of the padded input: the 2022 kit's as_strided trick."""
+    N, C, H, W = x.shape
+    x_padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
+    Hp, Wp = H + 2 * pad, W + 2 * pad
+    item = x_padded.itemsize
+    strides = (Hp * Wp, Wp, 1, C * Hp * Wp, stride * Wp, stride) * np.array(item)
+    return np.lib.stride_tricks.as_strided(x_padded, shape=(C, HH, WW, N, Ho, Wo), strides=tuple(strides))
+
+
+def _col2im_6d_numpy(cols, N, C, H, W, HH, WW, pad, stride):
+    """Scatter-add (C, HH, WW, N, H', W') columns into (N, C, H, W), one window offset at a time."""
+    Ho, Wo = cols.shape[4], cols.shape[5]
+    dx = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=cols.dtype)
+    for i in range(HH):
+        for j in range(WW):
+            # (C, N, H', W') -> (N, C, H', W')
+            dx[:, :, i:i + stride * Ho:stride, j:j + stride * Wo:stride] += cols[:, i, j].transpose(1, 0, 2, 3)
+    return dx[:, :, pad:pad + H, pad:pad + W]
+
+
+def conv_forward_strides_numpy(x, w, b, conv_param):
+    """The 2022 kit's algorithm in pure NumPy: strided view, one copy, one matrix product."""
+    N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
+    x_cols = np.ascontiguousarray(_strided_columns(x, HH, WW, pad, stride, Ho, Wo)).reshape(C * HH * WW, -1)
+    res = w.reshape(F, -1) @ x_cols + b.reshape(-1, 1)  # (F, N*H'*W')
+    out = np.ascontiguousarray(res.reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3))
+    return out.astype(x.dtype, copy=False), (x, w, b, conv_param, x_cols)
+
+
+def conv_backward_strides_numpy(dout, cache):
+    x, w, b, conv_param, x_cols = cache
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    _, _, Ho, Wo = dout.shape
+    db = np.sum(dout, axis=(0, 2, 3))
+    dout_reshaped = dout.transpose(1, 0, 2, 3).reshape(F, -1)  # (F, N*H'*W')
+    dw = (dout_reshaped @ x_cols.T).reshape(w.shape)
+    dx_cols = (w.reshape(F, -1).T @ dout_reshaped).reshape(C, HH, WW, N, Ho, Wo)
+    dx = _col2im_6d_numpy(dx_cols, N, C, H, W, HH, WW, pad, stride)
+    return dx, dw, db
+
+
+# ---------------------------------------------------------------------------------------------
+# convolution: the fast path
+
+
+#: Bytes of columns processed at a time. Small enough that a chunk's columns stay in the core's cache
+#: between im2col, the matrix products and col2im, large enough for efficient products.
+CHUNK_BYTES = 8 * 1024 * 1024
+
+
+def _chunk_images(N, K, P, itemsize):
+    return max(1, min(N, CHUNK_BYTES // max(1, K * P * itemsize)))
+
+
+def conv_forward_fast(x, w, b, conv_param):
+    """Fast convolution forward pass.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, C, H, W), float32 or float64
+    w : ndarray of shape (F, C, HH, WW)
+    b : ndarray of shape (F,)
+    conv_param : dict
+        ``stride`` and ``pad``.
+
+    Returns
+    -------
+    out : ndarray of shape (N, F, H', W'), dtype of ``x``
+    cache : tuple
+        ``(x, w, b, conv_param)``, as the naive layer's.
+    """
+    N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
+    dtype = _float_dtype(x)
+    if BACKEND != "cython":
+        out, _ = conv_forward_strides_numpy(x, w.astype(dtype, copy=False), b.astype(dtype, copy=False), conv_param)
+        return out, (x, w, b, conv_param)
+    K, P = C * HH * WW, Ho * Wo
+    xc = np.ascontiguousarray(x)
+    w_mat = w.reshape(F, K).astype(dtype, copy=False)
+    bias = b.astype(dtype, copy=False)[None, :, None]
+    out = np.empty((N, F, Ho, Wo), dtype=dtype)
+    nb = _chunk_images(N, K, P, xc.itemsize)
+    for n0 in range(0, N, nb):
+        m = min(nb, N - n0)
+        cols = _workspace.get("cols", (K, m * P), dtype)
+        im2col_image_major(xc[n0:n0 + m], HH, WW, pad, stride, cols)
+        prod = _workspace.get("prod", (F, m * P), dtype)
+        np.matmul(w_mat, cols, out=prod)
+        # (F, m, H'*W') -> (m, F, H'*W'), adding the bias on the way
+        np.add(prod.reshape(F, m, P).transpose(1, 0, 2), bias, out=out[n0:n0 + m].reshape(m, F, P))
+    return out, (x, w, b, conv_param)
+
+
+def conv_backward_fast(dout, cache):
+    """Fast convolution backward pass.
+
+    Parameters
+    ----------
+    dout : ndarray of shape (N, F, H', W')
+    cache : tuple
+        From :func:`conv_forward_fast`.
+
+    Returns
+    -------
+    dx : ndarray of shape (N, C, H, W)
+    dw : ndarray of shape (F, C, HH, WW)
+    db : ndarray of shape (F,)
+    """
+    x, w, b, conv_param = cache
+    N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
+    dtype = _float_dtype(x)
+    if dout.shape != (N, F, Ho, Wo):
+        raise ValueError(f"dout has shape {dout.shape}, expected {(N, F, Ho, Wo)}")
+    if BACKEND != "cython":
+        _, full_cache = conv_forward_strides_numpy(x, w.astype(dtype, copy=False), b.astype(dtype, copy=False),
+                                                   conv_param)
+        return conv_backward_strides_numpy(dout.astype(dtype, copy=False), full_cache)
+    K, P = C * HH * WW, Ho * Wo
+    xc = np.ascontiguousarray(x)
+    dout = np.ascontiguousarray(dout, dtype=dtype)
+    w_t = w.reshape(F, K).astype(dtype, copy=False).T
+    db = np.sum(dout, axis=(0, 2, 3), dtype=dtype)
+    dw = np.zeros((F, K), dtype=dtype)
+    dw_part = _workspace.get("dw", (F, K), dtype)
+    dx = np.empty((N, C, H, W), dtype=dtype)
+    nb = _chunk_images(N, K, P, xc.itemsize)
+    for n0 in range(0, N, nb):
+        m = min(nb, N - n0)
+        cols = _workspace.get("cols", (K, m * P), dtype)
+        im2col_image_major(xc[n0:n0 + m], HH, WW, pad, stride, cols)
+        dchunk = _workspace.get("dout", (F, m * P), dtype)
+        # (m, F, H'*W') -> (F, m, H'*W')
+        np.copyto(dchunk.reshape(F, m, P), dout[n0:n0 + m].reshape(m, F, P).transpose(1, 0, 2))
+        np.matmul(dchunk, cols.T, out=dw_part)  # (F, m*P) @ (m*P, K)
+        dw += dw_part
+        # the columns are no longer needed: their gradient goes into the same buffer
+        np.matmul(w_t, dchunk, out=cols)  # (K, F) @ (F, m*P)
+        col2im_image_major(cols, dx[n0:n0 + m], HH, WW, pad, stride)
+    return dx, dw.reshape(w.shape), db
+
+
+# ---------------------------------------------------------------------------------------------
+# convolution: the 2022 algorithms
+
+
+def conv_forward_im2col(x, w, b, conv_param):
+    """Convolution by im2col (the 2022 kit's Cython layout: image index fastest) and one product.
+
+    Returns ``out`` (N, F, H', W') and ``cache = (x, w, b, conv_param, x_cols)``.
+    """
+    N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
+    dtype = _float_dtype(x)
+    if BACKEND == "cython":
+        x_cols = im2col_cython(x, HH, WW, pad, stride)
+    else:
+        x_cols = im2col_indices(x, HH, WW, pad, stride)
+    res = w.reshape(F, -1).astype(dtype, copy=False) @ x_cols + b.astype(dtype, copy=False).reshape(-1, 1)
+    out = np.ascontiguousarray(res.reshape(F, Ho, Wo, N).transpose(3, 0, 1, 2))  # (F, H', W', N) -> (N, F, H', W')
+    return out, (x, w, b, conv_param, x_cols)
+
+
+def conv_backward_im2col(dout, cache):
+    """Backward pass of :func:`conv_forward_im2col`; returns (dx, dw, db)."""
+    x, w, b, conv_param, x_cols = cache
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    dtype = x.dtype
+    db = np.sum(dout, axis=(0, 2, 3), dtype=dtype)
+    dout_reshaped = dout.transpose(1, 2, 3, 0).reshape(F, -1).astype(dtype, copy=False)  # (F, H'*W'*N)
+    dw = (dout_reshaped @ x_cols.T).reshape(w.shape)
+    dx_cols = w.reshape(F, -1).astype(dtype, copy=False).T @ dout_reshaped
+    if BACKEND == "cython":
+        dx = col2im_cython(dx_cols, N, C, H, W, HH, WW, pad, stride)
+    else:
+        dx = col2im_indices(dx_cols, x.shape, HH, WW, pad, stride)
+    return dx, dw, db
+
+
+def conv_forward_strides(x, w, b, conv_param):
+    """Convolution through a strided view of the padded input (the 2022 kit's "fast" layer).
+
+    Returns ``out`` (N, F, H', W') and ``cache = (x, w, b, conv_param, x_cols)``.
+    """
+    _float_dtype(x)
+    return conv_forward_strides_numpy(x, w.astype(x.dtype, copy=False), b.astype(x.dtype, copy=False), conv_param)
+
+
+def conv_backward_strides(dout, cache):
+    """Backward pass of :func:`conv_forward_strides` (col2im in the extension when it is built)."""
+    x, w, b, conv_param, x_cols = cache
+    if BACKEND != "cython":
+        return conv_backward_strides_numpy(dout.astype(x.dtype, copy=False), cache)
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    _, _, Ho, Wo = dout.shape
+    db = np.sum(dout, axis=(0, 2, 3), dtype=x.dtype)
+    dout_reshaped = dout.transpose(1, 0, 2, 3).reshape(F, -1).astype(x.dtype, copy=False)
+    dw = (dout_reshaped @ x_cols.T).reshape(w.shape)
+    dx_cols = (w.reshape(F, -1).astype(x.dtype, copy=False).T @ dout_reshaped).reshape(C, HH, WW, N, Ho, Wo)
+    dx = col2im_6d_cython(dx_cols, N, C, H, W, HH, WW, pad, stride)
+    return dx, dw, db
+
+
+# ---------------------------------------------------------------------------------------------
+# max pooling
+
+
+def max_pool_forward_fast(x, pool_param):
+    """Fast max-pooling forward pass, for any window and stride.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, C, H, W), float32 or float64
+    pool_param : dict
+        ``pool_height``, ``pool_width``, ``stride``.
+
+    Returns
+    -------
+    out : ndarray of shape (N, C, H', W'), H' = 1 + (H - pool_height) // stride
+    cache : tuple
+        ``(x, pool_param, argmax)``; ``argmax`` (N, C, H', W') holds the flat index h*W + w of each
+        window's first maximum.
+    """
+    N, C, H, W, ph, pw, s, Ho, Wo = _pool_shapes(x, pool_param)
+    dtype = _float_dtype(x)
+    if BACKEND == "cython":
+        out = np.empty((N, C, Ho, Wo), dtype=dtype)
+        argmax = np.empty((N, C, Ho, Wo), dtype=np.int32)
+        max_pool_forward_direct(np.ascontiguousarray(x), ph, pw, s, out, argmax)
+        return out, (x, pool_param, argmax)
+    # NumPy: a strided view of the windows, (N, C, H', W', ph*pw)
+    sN, sC, sH, sW = x.strides
+    windows = np.lib.stride_tricks.as_strided(x, (N, C, Ho, Wo, ph, pw), (sN, sC, s * sH, s * sW, sH, sW))
+    windows = windows.reshape(N, C, Ho, Wo, ph * pw)
+    k = np.argmax(windows, axis=-1)  # first maximum in row-major window order
+    out = np.take_along_axis(windows, k[..., None], axis=-1)[..., 0]
+    rows = np.arange(Ho)[:, None] * s + k // pw
+    cols = np.arange(Wo)[None, :] * s + k % pw
+    return out, (x, pool_param, (rows * W + cols).astype(np.int32))
+
+
+def max_pool_backward_fast(dout, cache):
+    """Fast max-pooling backward pass: each window's gradient goes to its first maximum.
+
+    Returns
+    -------
+    dx : ndarray of shape (N, C, H, W)
+    """
+    x, pool_param, argmax = cache
+    N, C, H, W = x.shape
+    if dout.shape != argmax.shape:
+        raise ValueError(f"dout has shape {dout.shape}, expected {argmax.shape}")
+    if BACKEND == "cython":
+        dx = np.empty((N, C, H, W), dtype=x.dtype)
+        max_pool_backward_direct(np.ascontiguousarray(dout, dtype=x.dtype), argmax, dx)
+        return dx
+    dx = np.zeros((N * C, H * W), dtype=x.dtype)
+    planes = np.repeat(np.arange(N * C), argmax.shape[2] * argmax.shape[3])
+    np.add.at(dx, (planes, argmax.ravel()), dout.ravel())
+    return dx.reshape(N, C, H, W)
+
+
+def max_pool_forward_reshape(x, pool_param):
+    """Max pooling by reshaping, for square windows with stride equal to the window that tile.
+
+    Returns ``out`` and ``cache = (x, pool_param, out)``.
+    """
+    N, C, H, W, ph, pw, s, Ho, Wo = _pool_shapes(x, pool_param)
+    if not (ph == pw == s and H % ph == 0 and W % pw == 0):
+        raise ValueError(f"max_pool_forward_reshape needs pool_height == pool_width == stride and windows that "
+                         f"tile the input; got pool {ph}x{pw}, stride {s}, x {x.shape}. "
+                         f"Use max_pool_forward_fast for other cases.")
+    x_reshaped = x.reshape(N, C, Ho, ph, Wo, pw)
+    out = x_reshaped.max(axis=3).max(axis=4)
+    return out, (x, pool_param, out)
+
+
+def max_pool_backward_reshape(dout, cache):
+    """Backward pass of :func:`max_pool_forward_reshape` (first maximum of each window)."""
+    x, pool_param, out = cache
+    N, C, H, W = x.shape
+    ph, pw = pool_param["pool_height"], pool_param["pool_width"]
+    Ho, Wo = H // ph, W // pw
+    # (N, C, H', ph, W', pw) -> (N, C, H', W', ph*pw): one row per window
+    windows = x.reshape(N, C, Ho, ph, Wo, pw).transpose(0, 1, 2, 4, 3, 5).reshape(N, C, Ho, Wo, ph * pw)
+    first = np.argmax(windows, axis=-1)
+    dwin = np.zeros_like(windows)
+    np.put_along_axis(dwin, first[..., None], dout[..., None].astype(x.dtype), axis=-1)
+    return dwin.reshape(N, C, Ho, Wo, ph, pw).transpose(0, 1, 2, 4, 3, 5).reshape(N, C, H, W)
+
+
+def max_pool_forward_im2col(x, pool_param):
+    """Max pooling through im2col: every window becomes a column and the max is taken down each.
+
+    Works for any window and stride (windows that do not fit are dropped). Returns ``out`` and
+    ``cache = (x, x_cols, x_cols_argmax, pool_param)``.
+    """
+    N, C, H, W, ph, pw, s, Ho, Wo = _pool_shapes(x, pool_param)
+    _float_dtype(x)
+    Hu, Wu = (Ho - 1) * s + ph, (Wo - 1) * s + pw  # the part of the input the windows cover
+    x_used = np.ascontiguousarray(x[:, :, :Hu, :Wu]).reshape(N * C, 1, Hu, Wu)
+    if BACKEND == "cython":
+        x_cols = im2col_cython(x_used, ph, pw, 0, s)
+    else:
+        x_cols = im2col_indices(x_used, ph, pw, 0, s)
+    x_cols_argmax = np.argmax(x_cols, axis=0)  # (H'*W'*N*C,)
+    x_cols_max = x_cols[x_cols_argmax, np.arange(x_cols.shape[1])]
+    out = x_cols_max.reshape(Ho, Wo, N, C).transpose(2, 3, 0, 1)
+    return np.ascontiguousarray(out), (x, x_cols, x_cols_argmax, pool_param)
+
+
+def max_pool_backward_im2col(dout, cache):
+    """Backward pass of :func:`max_pool_forward_im2col`."""
+    x, x_cols, x_cols_argmax, pool_param = cache
+    N, C, H, W, ph, pw, s, Ho, Wo = _pool_shapes(x, pool_param)
+    Hu, Wu = (Ho - 1) * s + ph, (Wo - 1) * s + pw
+    dout_reshaped = dout.transpose(2, 3, 0, 1).ravel().astype(x.dtype)  # (H', W', N, C) flattened
+    dx_cols = np.zeros_like(x_cols)
+    dx_cols[x_cols_argmax, np.arange(dx_cols.shape[1])] = dout_reshaped
+    if BACKEND == "cython":
+        dx_used = col2im_cython(dx_cols, N * C, 1, Hu, Wu, ph, pw, 0, s)
+    else:
+        dx_used = col2im_indices(dx_cols, (N * C, 1, Hu, Wu), ph, pw, 0, s)
+    dx = np.zeros_like(x)
+    dx[:, :, :Hu, :Wu] = dx_used.reshape(N, C, Hu, Wu)
+    return dx
