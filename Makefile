@@ -7,7 +7,7 @@
 #   make data       CIFAR-10 into cs231n/datasets/ (get_datasets.sh)
 #   make results    setup + data + every assignment 1 notebook in full, with a table of accuracies and times
 #   make notebooks  rebuild assignment*/*.ipynb from assignment*/src/*.py
-#   make bench      setup + data + the benchmarks (prints ratios)
+#   make bench      setup + data + the benchmarks (prints ratios; PyTorch is compared if installed)
 #   make clean      remove build products (keeps .venv, the data and course/)
 
 PYTHON ?= python3
@@ -45,8 +45,10 @@ results: setup data
 notebooks: setup
 	$(PY) -m tools.nbbuild
 
+# Each benchmark exits 1 if a target is missed; `-` lets make run both and report.
 bench: setup data
-	$(PY) benchmarks/bench_assignment1.py
+	-$(PY) benchmarks/bench_fast_layers.py
+	-$(PY) benchmarks/bench_assignment1.py
 
 clean:
 	rm -rf build cs231n/*.so cs231n/im2col_cython.c *.egg-info

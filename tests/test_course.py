@@ -170,18 +170,24 @@ def hostile_cases():
     ]
 
 
-def test_round_trip(course, models):
-    """The reference solution gets full marks on every autograded cell; the untouched release gets 0."""
-    reference_submission(course, "reference", models)
-    C.make_submission(course, ASSIGNMENT, "untouched", release_dir(course))
-    notes = C.autograde(course, ASSIGNMENT, jobs=2, progress=False, students=["reference", "untouched"])
+def test_round_trip_is_make_course(tmp_path_factory, models, capsys):
+    """`make course` (tools.course demo): the reference solution gets full marks on every autograded
+    cell, the untouched release gets 0, and feedback and the grade export are written."""
+    course = tmp_path_factory.mktemp("demo")
+    rc = C.demo(course, jobs=2)
+    out = capsys.readouterr().out
+    print(out)
+    assert rc == 0, out
+    assert "OK: reference full marks, untouched release zero" in out
     table = C.grade_table(course, ASSIGNMENT)
-    print(C.format_table({s: table[s] for s in ("reference", "untouched")}, notes))
     for nb, (score, maximum) in table["reference"].items():
-        assert maximum > 0 and score == maximum, f"reference {nb}: {score}/{maximum}; notes {notes['reference']}"
+        assert maximum > 0 and score == maximum, f"reference {nb}: {score}/{maximum}"
     for nb, (score, maximum) in table["untouched"].items():
         assert score == 0, f"untouched {nb}: {score}/{maximum}"
-    assert notes["reference"] == [] and all("grading failed" not in n for n in notes["untouched"])
+    assert set(table["reference"]) == set(C.ASSIGNMENTS[ASSIGNMENT]["notebooks"])
+    for nb in C.ASSIGNMENTS[ASSIGNMENT]["notebooks"]:
+        assert (course / "feedback" / "reference" / ASSIGNMENT / f"{nb}.html").exists()
+    assert "reference" in (course / "grades.csv").read_text()
 
 
 def test_hostile_submissions(course, models, tmp_path):
