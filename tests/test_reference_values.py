@@ -46,3 +46,19 @@ def test_two_layer_net_reference():
     model.reg = 1.0
     loss, _ = model.loss(X, y)
     assert abs(loss - 26.5948426952) < 1e-10, loss
+
+
+def test_hidden_test_reference_values_are_up_to_date():
+    """assignment1/src/reference_values.json matches what the solution code computes now."""
+    from tools import make_reference_values
+    assert make_reference_values.main(["--check"]) == 0, "run `python -m tools.make_reference_values`"
+
+
+def test_every_test_cell_has_hidden_tests():
+    import json
+    from conftest import ROOT
+    for nb in sorted((ROOT / "assignment1").glob("*.ipynb")):
+        for c in json.loads(nb.read_text())["cells"]:
+            meta = c["metadata"].get("nbgrader", {})
+            if meta.get("grade") and c["cell_type"] == "code":
+                assert "### BEGIN HIDDEN TESTS" in c["source"], f"{nb.name}: {meta['grade_id']} has no hidden tests"

@@ -15,7 +15,9 @@ Cell headers (a line starting with ``# %%``)::
     # %% [test id=GRADE_ID points=N]         locked autograder test
     # %% [answer id=GRADE_ID points=N]       markdown answer graded by hand (inline questions)
 
-Any header may add ``tags=a,b`` (cell tags).
+Any header may add ``tags=a,b`` (cell tags). ``{{ref:NAME}}`` in a cell becomes
+``np.array(<value>)``, the value being NAME in ``reference_values.json`` beside the source
+(written by ``tools/make_reference_values.py`` from the solution code).
 """
 import argparse
 import json
@@ -26,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = re.compile(r"^# %%(?:\s*\[(?P<spec>[^\]]*)\])?\s*$")
+REF = re.compile(r"\{\{ref:(\w+)\}\}")
 KINDS = {"markdown", "readonly", "solution", "test", "answer"}
 
 
@@ -93,8 +96,17 @@ def _strip_blank(lines):
     return lines
 
 
-def build(text, filename="<source>"):
-    """Notebook (a dict in nbformat 4.5) from a source text."""
+def _substitute_refs(source, refs, where):
+    def sub(m):
+        if m.group(1) not in refs:
+            raise NotebookSourceError(f"{where}: no reference value {m.group(1)!r}; run "
+                                      f"`python -m tools.make_reference_values`")
+        return f"np.array({json.dumps(refs[m.group(1)])})"
+    return REF.sub(sub, source)
+
+
+def build(text, filename="<source>", refs=None):
+    """Notebook (a dict in nbformat 4.5) from a source text; ``refs`` holds the reference values."""
     nb_cells, ids = [], set()
     for idx, (kind, opts, body, line) in enumerate(parse(text, filename)):
         body = _strip_blank(body)
@@ -108,7 +120,7 @@ def build(text, filename="<source>"):
         if grade_id in ids:
             raise NotebookSourceError(f"{filename}:{line}: duplicate id {grade_id!r}")
         ids.add(grade_id)
-        source = "\n".join(body)
+        source = _substitute_refs("\n".join(body), refs or {}, f"{filename}:{line}")
         metadata = {}
         meta = _nbgrader_meta(kind, opts)
         if meta is not None:
@@ -150,7 +162,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     stale = []
     for src in sources():
-        text = dumps(build(src.read_text(), str(src.relative_to(ROOT))))
+        ref_file = src.parent / "reference_values.json"
+        refs = json.loads(ref_file.read_text()) if ref_file.exists() else {}
+        text = dumps(build(src.read_text(), str(src.relative_to(ROOT)), refs))
         dst = target_of(src)
         if args.check:
             if not dst.exists() or dst.read_text() != text:

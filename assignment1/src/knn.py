@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from cs231n.nbutils import MODE, bound, by_mode, record, setup_notebook
-from cs231n.testing import rel_error
+from cs231n.testing import linspace_array, rel_error
 
 setup_notebook()
 
@@ -105,6 +105,10 @@ _Xt = _rng.normal(size=(6, 4))
 _exp = np.sqrt(((_Xt[:, None, :] - _knn.X_train[None]) ** 2).sum(axis=2))
 assert rel_error(_knn.compute_distances_two_loops(_Xt), _exp) < 1e-10
 assert rel_error(dists[-4:, -200:], np.sqrt(((X_loop[-4:, None, :] - X_train[None, -200:, :]) ** 2).sum(axis=2))) < 1e-10
+_knn_ref = KNearestNeighbor()
+_knn_ref.train(linspace_array((8, 5), -3.0, 4.0), np.array([0, 1, 2, 0, 1, 2, 0, 1]))
+_d = _knn_ref.compute_distances_two_loops(linspace_array((3, 5), 2.0, -1.0) ** 2)
+assert rel_error(_d, {{ref:knn_dists_hidden}}) < 1e-10, "distances differ from the reference values"
 ### END HIDDEN TESTS
 
 # %% [answer id=knn-iq1 points=2]
@@ -326,6 +330,10 @@ assert abs(_acc - k_to_accuracies[best_k][0]) < 1e-9, f"fold 0 accuracy of k={be
 # %% [test id=knn-best-accuracy points=2]
 """With the cross-validated k, kNN scores at least 28% on the 500 test images."""
 assert accuracy_best >= 0.28, f"test accuracy {accuracy_best:.3f} with k={best_k}, expected at least 0.28"
+### BEGIN HIDDEN TESTS
+_p1 = classifier.predict(X_test[:20], k=best_k, num_loops=1)
+assert np.array_equal(_p1, y_test_pred[:20]), "predict with one loop disagrees with predict with no loops"
+### END HIDDEN TESTS
 
 # %% [answer id=knn-iq3 points=2]
 # **Inline question 3**

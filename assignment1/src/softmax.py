@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from cs231n.nbutils import MODE, bound, by_mode, record, save_model, setup_notebook
-from cs231n.testing import rel_error
+from cs231n.testing import linspace_array, rel_error
 
 setup_notebook()
 
@@ -77,6 +77,10 @@ _s = _X @ _W
 _p = np.exp(_s) / np.exp(_s).sum(axis=1, keepdims=True)
 _expected = -np.mean(np.log(_p[np.arange(5), _y])) + 0.3 * np.sum(_W * _W)
 assert abs(softmax_loss_naive(_W, _X, _y, 0.3)[0] - _expected) < 1e-10
+_l, _g = softmax_loss_naive(linspace_array((7, 4), -0.2, 0.25), linspace_array((6, 7), -1.5, 1.1),
+                            np.array([3, 0, 1, 2, 2, 0]), 0.4)
+assert abs(_l - {{ref:softmax_loss_hidden}}) < 1e-10
+assert rel_error(_g, {{ref:softmax_grad_hidden}}) < 1e-9
 ### END HIDDEN TESTS
 
 # %% [answer id=softmax-iq1 points=2]

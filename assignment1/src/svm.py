@@ -36,7 +36,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from cs231n.nbutils import MODE, bound, by_mode, record, save_model, setup_notebook
-from cs231n.testing import rel_error
+from cs231n.testing import linspace_array, rel_error
 
 setup_notebook()
 
@@ -95,6 +95,12 @@ _m = np.maximum(0, _s - _s[np.arange(len(y_dev)), y_dev][:, None] + 1)
 _expected = (_m.sum() - len(y_dev)) / len(y_dev) + 0.000005 * np.sum(W * W)
 assert abs(loss - _expected) < 1e-10 * _expected, f"loss {loss!r}, expected {_expected!r}"
 assert grad.shape == W.shape, f"dW has shape {grad.shape}, expected {W.shape}"
+### BEGIN HIDDEN TESTS
+_l, _g = svm_loss_naive(linspace_array((7, 4), -0.2, 0.25), linspace_array((6, 7), -1.5, 1.1),
+                        np.array([3, 0, 1, 2, 2, 0]), 0.4)
+assert abs(_l - {{ref:svm_loss_hidden}}) < 1e-10
+assert rel_error(_g, {{ref:svm_grad_hidden}}) < 1e-9
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Gradient check
@@ -314,6 +320,9 @@ assert len(results) >= 2, f"results has {len(results)} entries; try several sett
 assert all(len(v) == 2 and 0 <= v[0] <= 1 and 0 <= v[1] <= 1 for v in results.values()), "values must be (train_accuracy, val_accuracy)"
 assert best_val == max(v[1] for v in results.values()), f"best_val={best_val} is not the best validation accuracy in results"
 assert best_svm is not None, "best_svm is not set"
+### BEGIN HIDDEN TESTS
+assert abs(float(np.mean(best_svm.predict(X_val) == y_val)) - best_val) < 1e-12, "best_val is not best_svm's validation accuracy"
+### END HIDDEN TESTS
 
 # %% [test id=svm-saved-model points=4]
 """The SVM saved in svm_best.npz reaches the validation (0.365) and test (0.37) targets."""

@@ -82,7 +82,7 @@ assert rel_error(out, correct_out) < 1e-8, f"relative error {rel_error(out, corr
 _x = linspace_array((3, 2, 7), -0.4, 0.9)
 _w = linspace_array((14, 4), 0.3, -0.6)
 _b = np.linspace(0.2, -0.1, num=4)
-assert rel_error(affine_forward(_x, _w, _b)[0], _x.reshape(3, 14) @ _w + _b) < 1e-12
+assert rel_error(affine_forward(_x, _w, _b)[0], {{ref:affine_forward_hidden}}) < 1e-12
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -154,6 +154,7 @@ assert rel_error(dx_num, dx) < 1e-10, f"relu_backward: relative error {rel_error
 _x = np.array([[-2.0, 3.0], [0.5, -0.1]])
 assert np.array_equal(relu_forward(_x)[0], [[0.0, 3.0], [0.5, 0.0]])
 assert np.array_equal(relu_backward(np.ones_like(_x), relu_forward(_x)[1]), [[0.0, 1.0], [1.0, 0.0]])
+assert rel_error(relu_forward(linspace_array((2, 5), -0.7, 0.4))[0], {{ref:relu_forward_hidden}}) < 1e-12
 ### END HIDDEN TESTS
 
 # %% [answer id=tln-iq1 points=2]
@@ -203,6 +204,12 @@ print(f"db error: {rel_error(db_num, db)}")
 """affine_relu_backward matches the numeric gradients."""
 for _name, _a, _n in (("dx", dx, dx_num), ("dw", dw, dw_num), ("db", db, db_num)):
     assert rel_error(_a, _n) < 1e-8, f"{_name}: relative error {rel_error(_a, _n):.2e}, expected < 1e-8"
+### BEGIN HIDDEN TESTS
+_x = linspace_array((3, 2, 7), -0.4, 0.9)
+_w = linspace_array((14, 4), 0.3, -0.6)
+_b = np.linspace(0.2, -0.1, num=4)
+assert rel_error(affine_relu_forward(_x, _w, _b)[0], {{ref:affine_relu_forward_hidden}}) < 1e-12
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Loss layers: softmax and SVM
@@ -316,8 +323,9 @@ _m = TwoLayerNet(input_dim=4, hidden_dim=6, num_classes=3)
 _m.params.update(W1=linspace_array((4, 6), -0.5, 0.6), b1=np.linspace(0.1, -0.2, num=6),
                  W2=linspace_array((6, 3), 0.4, -0.3), b2=np.linspace(-0.1, 0.3, num=3))
 _X = linspace_array((5, 4), -1.0, 2.0)
-_h = np.maximum(0, _X @ _m.params["W1"] + _m.params["b1"])
-assert rel_error(_m.loss(_X), _h @ _m.params["W2"] + _m.params["b2"]) < 1e-12
+assert rel_error(_m.loss(_X), {{ref:two_layer_net_scores_hidden}}) < 1e-12
+_m.reg = 0.3
+assert abs(_m.loss(_X, np.array([0, 2, 1, 1, 0]))[0] - {{ref:two_layer_net_loss_hidden}}) < 1e-10
 ### END HIDDEN TESTS
 
 # %% [readonly id=tln-gradcheck-run]
@@ -380,6 +388,10 @@ solver.train()
 _val = solver.check_accuracy(data["X_val"], data["y_val"])
 record("two_layer_net_solver_val", _val)
 assert _val >= by_mode(0.33, 0.2), f"validation accuracy {_val:.3f}, expected about 0.36 (at least {by_mode(0.33, 0.2)})"
+### BEGIN HIDDEN TESTS
+assert len(solver.loss_history) > 0 and len(solver.val_acc_history) >= 2, "the Solver did not train"
+assert max(solver.val_acc_history) == solver.best_val_acc
+### END HIDDEN TESTS
 
 # %% [readonly id=tln-curves]
 # Loss and accuracy curves
