@@ -81,6 +81,21 @@ def test_check_release_catches_a_leak(tmp_path):
         C.check_release(tmp_path, set())
 
 
+def test_make_submission_never_replaces_a_real_submission(tmp_path):
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "knn.ipynb").write_text("{}")
+    made = C.make_submission(tmp_path, ASSIGNMENT, "demo", base)
+    C.make_submission(tmp_path, ASSIGNMENT, "demo", base)  # its own folder: replaced
+    assert (made / "knn.ipynb").exists()
+    real = tmp_path / "submitted" / "alice" / ASSIGNMENT
+    real.mkdir(parents=True)
+    (real / "knn.ipynb").write_text("alice's work")
+    with pytest.raises(C.CourseError, match="did not make"):
+        C.make_submission(tmp_path, ASSIGNMENT, "alice", base)
+    assert (real / "knn.ipynb").read_text() == "alice's work"
+
+
 # ----------------------------------------------------------------------------------------------
 # submissions
 

@@ -397,10 +397,20 @@ def export(course, to=None):
 # demo (make course)
 
 
+DEMO_MARKER = ".made-by-tools-course"
+
+
 def make_submission(course, assignment, student, base, overlay=None, models_from=None):
-    """Copy ``base`` (a folder) into course/submitted/<student>/<assignment>, plus overlays."""
+    """Copy ``base`` (a folder) into course/submitted/<student>/<assignment>, plus overlays.
+
+    Used for the demo and the tests. A submission folder this function did not make is never
+    replaced: that would lose a student's work.
+    """
     dest = course / "submitted" / student / assignment
     if dest.exists():
+        if not (dest / DEMO_MARKER).exists():
+            raise CourseError(f"{dest} already holds a submission that tools/course.py did not make; "
+                              f"move it away first (nothing was changed)")
         shutil.rmtree(dest)
     shutil.copytree(base, dest, ignore=shutil.ignore_patterns(*IGNORE))
     for rel, src in (overlay or {}).items():
@@ -408,6 +418,7 @@ def make_submission(course, assignment, student, base, overlay=None, models_from
         shutil.copy2(src, dest / rel)
     for name in ASSIGNMENTS[assignment]["models"] if models_from else []:
         shutil.copy2(Path(models_from) / name, dest / name)
+    (dest / DEMO_MARKER).write_text("made by tools/course.py make_submission; safe to replace\n")
     return dest
 
 
