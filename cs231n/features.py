@@ -49,7 +49,7 @@ def extract_features(imgs, feature_fns, verbose=False):
         bar.update(1)
     for i in range(1, num_images):
         idx = 0
-        for feature_fn, feature_dim in zip(feature_fns, feature_dims):
+        for feature_fn, feature_dim in zip(feature_fns, feature_dims, strict=True):
             next_idx = idx + feature_dim
             imgs_features[i, idx:next_idx] = feature_fn(imgs[i])
             idx = next_idx

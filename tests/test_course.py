@@ -4,10 +4,8 @@ The round trip and the hostile table run nbgrader for real (a few minutes); they
 the reference models (trained once into build/reference_models by tools/train_reference_models.py).
 """
 import json
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from cs231n.data_utils import get_CIFAR10_data, load_CIFAR10, load_CIFAR_batch
+from cs231n.data_utils import get_CIFAR10_data, load_CIFAR_batch
 
 
 @pytest.mark.slow

@@ -14,7 +14,6 @@ import subprocess
 import tarfile
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest

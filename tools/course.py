@@ -265,7 +265,7 @@ def _grade_one(course, assignment, student, notebook, timeout):
     args = ["autograde", assignment, f"--student={student}", "--force", f"--Execute.timeout={int(timeout)}"]
     if notebook:
         args.append(f"--notebook={notebook}")
-    for attempt in range(3):  # sqlite may report "database is locked" under parallel grading
+    for _ in range(3):  # sqlite may report "database is locked" under parallel grading
         res = nbgrader(course, *args, check=False)
         if res.returncode == 0 or "database is locked" not in res.stdout + res.stderr:
             return res
