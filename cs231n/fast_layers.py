@@ -19,7 +19,7 @@ Implementations
 ---------------
 ``conv_*_fast`` (the ones to use): image-major im2col in the compiled extension, BLAS matrix
 products (one for the forward pass, two for the backward pass) and col2im in the extension, over
-chunks of images whose columns fit in the cache (``CHUNK_BYTES``), so the columns are written, used
+chunks of images whose columns fit in the cache (``CHUNK_ELEMENTS``), so the columns are written, used
 and consumed while they are cache-resident instead of streaming tens of megabytes through memory.
 The columns are recomputed in the backward pass instead of being cached, into work buffers that
 are reused between calls (allocating them afresh on every call costs page faults).
@@ -175,13 +175,14 @@ def conv_backward_strides_numpy(dout, cache):
 # convolution: the fast path
 
 
-#: Bytes of columns processed at a time. Small enough that a chunk's columns stay in the core's cache
-#: between im2col, the matrix products and col2im, large enough for efficient products.
-CHUNK_BYTES = 8 * 1024 * 1024
+#: Column entries processed at a time (8 MB in float32, 16 MB in float64): small enough that a
+#: chunk's columns are still in cache between im2col, the matrix products and col2im, large enough
+#: for efficient products (measured on S2-S4 of benchmarks/bench_fast_layers.py).
+CHUNK_ELEMENTS = 2 ** 21
 
 
-def _chunk_images(N, K, P, itemsize):
-    return max(1, min(N, CHUNK_BYTES // max(1, K * P * itemsize)))
+def _chunk_images(N, K, P):
+    return max(1, min(N, CHUNK_ELEMENTS // max(1, K * P)))
 
 
 def conv_forward_fast(x, w, b, conv_param):
@@ -211,7 +212,7 @@ def conv_forward_fast(x, w, b, conv_param):
     w_mat = w.reshape(F, K).astype(dtype, copy=False)
     bias = b.astype(dtype, copy=False)[None, :, None]
     out = np.empty((N, F, Ho, Wo), dtype=dtype)
-    nb = _chunk_images(N, K, P, xc.itemsize)
+    nb = _chunk_images(N, K, P)
     for n0 in range(0, N, nb):
         m = min(nb, N - n0)
         cols = _workspace.get("cols", (K, m * P), dtype)
@@ -255,7 +256,7 @@ def conv_backward_fast(dout, cache):
     dw = np.zeros((F, K), dtype=dtype)
     dw_part = _workspace.get("dw", (F, K), dtype)
     dx = np.empty((N, C, H, W), dtype=dtype)
-    nb = _chunk_images(N, K, P, xc.itemsize)
+    nb = _chunk_images(N, K, P)
     for n0 in range(0, N, nb):
         m = min(nb, N - n0)
         cols = _workspace.get("cols", (K, m * P), dtype)
