@@ -66,3 +66,6 @@ def test_save_load_roundtrip(rng, tmp_path):
     with pytest.raises(ValueError, match=r"W1 has shape \(8, 6\), this model needs \(8, 7\)"):
         TwoLayerNet(input_dim=8, hidden_dim=7, num_classes=4).load(path)
     assert not list(path.parent.glob(".*tmp"))  # the atomic write left no temporary file
+    built = TwoLayerNet.from_file(path)  # sizes read from the file
+    assert built.params["W1"].shape == (8, 6) and built.reg == 0.25
+    np.testing.assert_array_equal(built.loss(X), model.loss(X))

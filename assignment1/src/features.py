@@ -209,9 +209,7 @@ save_model(best_net, "features_net_best.npz")
 
 # %% [test id=features-net-saved points=4]
 """The network on features saved in features_net_best.npz reaches 55% test accuracy."""
-with np.load("features_net_best.npz") as _f:
-    _net = TwoLayerNet(_f["W1"].shape[0], _f["W1"].shape[1], _f["W2"].shape[1])
-_net.load("features_net_best.npz")
+_net = TwoLayerNet.from_file("features_net_best.npz")
 assert _net.params["W1"].shape[0] == input_dim, f"the saved net takes {_net.params['W1'].shape[0]} inputs, the features have {input_dim}"
 _test = float(np.mean(np.argmax(_net.loss(X_test_feats_nb), axis=1) == y_test))
 record("features_net_test", _test)

@@ -452,10 +452,7 @@ save_model(best_model, "two_layer_net_best.npz")
 
 # %% [test id=tln-saved-model points=4]
 """The network saved in two_layer_net_best.npz reaches 48% validation and test accuracy."""
-_net = TwoLayerNet(input_size, hidden_size, num_classes)
-with np.load("two_layer_net_best.npz") as _f:  # build a net of the saved size, then load into it
-    _net = TwoLayerNet(_f["W1"].shape[0], _f["W1"].shape[1], _f["W2"].shape[1])
-_net.load("two_layer_net_best.npz")
+_net = TwoLayerNet.from_file("two_layer_net_best.npz")
 _val = float(np.mean(np.argmax(_net.loss(data["X_val"]), axis=1) == data["y_val"]))
 record("two_layer_net_val", _val)
 assert _val >= bound(0.48, 0.2), f"validation accuracy of two_layer_net_best.npz is {_val:.3f}, expected at least {bound(0.48, 0.2)}"
@@ -465,9 +462,7 @@ assert _test >= bound(0.48, 0.2), f"test accuracy of two_layer_net_best.npz is {
 ### END HIDDEN TESTS
 
 # %% [readonly id=tln-test-accuracy]
-with np.load("two_layer_net_best.npz") as f:
-    best_saved = TwoLayerNet(f["W1"].shape[0], f["W1"].shape[1], f["W2"].shape[1])
-best_saved.load("two_layer_net_best.npz")
+best_saved = TwoLayerNet.from_file("two_layer_net_best.npz")
 y_val_pred = np.argmax(best_saved.loss(data["X_val"]), axis=1)
 print(f"Validation set accuracy: {(y_val_pred == data['y_val']).mean()}")
 y_test_pred = np.argmax(best_saved.loss(data["X_test"]), axis=1)

@@ -56,6 +56,15 @@ class TwoLayerNet(_SavableModel):
         L2 strength; the loss adds ``0.5 * reg * (sum(W1**2) + sum(W2**2))``.
     """
 
+    @classmethod
+    def from_file(cls, path):
+        """A TwoLayerNet with the sizes and parameters saved in ``path`` by :meth:`save`."""
+        with np.load(path) as f:
+            if "W1" not in f or "W2" not in f:
+                raise ValueError(f"{path} holds no W1/W2; was it written by TwoLayerNet.save()?")
+            (D, H), C = f["W1"].shape, f["W2"].shape[1]
+        return cls(input_dim=D, hidden_dim=H, num_classes=C).load(path)
+
     def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10,
                  weight_scale=1e-3, reg=0.0):
         """
