@@ -116,7 +116,6 @@ def nbgrader(course, *args, env=None, check=True):
     full_env = {**os.environ, **(env or {})}
     full_env["PATH"] = bindir + os.pathsep + full_env.get("PATH", "")  # nbgrader runs `alembic` from PATH
     full_env.setdefault("CS231N_DATASETS_DIR", str(ROOT / "cs231n" / "datasets"))
-    full_env["PYTHONWARNINGS"] = "ignore"  # SQLAlchemy warnings from nbgrader's gradebook; not the kernels'
     res = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=full_env,
                          capture_output=True, text=True)
     if check and res.returncode != 0:
