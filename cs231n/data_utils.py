@@ -112,6 +112,19 @@ def load_CIFAR10(ROOT):
     return Xtr, Ytr, Xte, Yte
 
 
+def _splits(num_training, num_validation, num_test, cifar10_dir):
+    """The 2022 splits of CIFAR-10, channels last: train, val (the next training images), test."""
+    if num_training < 0 or num_validation < 0 or num_training + num_validation > 50000:
+        raise ValueError(f"num_training + num_validation must be at most 50000, got "
+                         f"{num_training} + {num_validation}")
+    if not 0 <= num_test <= 10000:
+        raise ValueError(f"num_test must be between 0 and 10000, got {num_test}")
+    X_train, y_train, X_test, y_test = load_CIFAR10(cifar10_dir or default_cifar10_dir())
+    val = slice(num_training, num_training + num_validation)
+    return (X_train[:num_training], y_train[:num_training], X_train[val], y_train[val],
+            X_test[:num_test], y_test[:num_test])
+
+
 def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000,
                      subtract_mean=True, cifar10_dir=None):
     """CIFAR-10 split and preprocessed for the neural-network notebooks.
@@ -139,19 +152,7 @@ def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000,
         ``X_test`` (num_test, 3, 32, 32), ``y_test`` (num_test,). Images are
         float64 NCHW, labels int64.
     """
-    if num_training < 0 or num_validation < 0 or num_training + num_validation > 50000:
-        raise ValueError(f"num_training + num_validation must be at most 50000, got "
-                         f"{num_training} + {num_validation}")
-    if not 0 <= num_test <= 10000:
-        raise ValueError(f"num_test must be between 0 and 10000, got {num_test}")
-    X_train, y_train, X_test, y_test = load_CIFAR10(cifar10_dir or default_cifar10_dir())
-
-    X_val = X_train[num_training:num_training + num_validation]
-    y_val = y_train[num_training:num_training + num_validation]
-    X_train = X_train[:num_training]
-    y_train = y_train[:num_training]
-    X_test = X_test[:num_test]
-    y_test = y_test[:num_test]
+    X_train, y_train, X_val, y_val, X_test, y_test = _splits(num_training, num_validation, num_test, cifar10_dir)
 
     if subtract_mean:
         mean_image = np.mean(X_train, axis=0)  # (32, 32, 3)
@@ -187,22 +188,20 @@ def get_CIFAR10_rows(num_training=49000, num_validation=1000, num_test=1000, num
         ``y_val``, ``X_test`` (num_test, D), ``y_test``, ``X_dev`` (num_dev, D),
         ``y_dev``, and ``mean_image`` (32, 32, 3); D = 3073 with ``bias``, else 3072.
     """
-    data = get_CIFAR10_data(num_training, num_validation, num_test, subtract_mean=False,
-                            cifar10_dir=cifar10_dir)
-    rng = np.random.default_rng(seed)
-    dev = rng.choice(num_training, num_dev, replace=False)
-    out = {}
-    # (N, 3, 32, 32) -> (N, 32, 32, 3) -> (N, 3072): the same pixel order as the raw batches
-    rows = {k: data[f"X_{k}"].transpose(0, 2, 3, 1).reshape(len(data[f"X_{k}"]), -1)
-            for k in ("train", "val", "test")}
+    X_train, y_train, X_val, y_val, X_test, y_test = _splits(num_training, num_validation, num_test, cifar10_dir)
+    dev = np.random.default_rng(seed).choice(num_training, num_dev, replace=False)
+    # (N, 32, 32, 3) -> (N, 3072): the raw batches' pixel order, channels last
+    rows = {"train": X_train.reshape(len(X_train), -1), "val": X_val.reshape(len(X_val), -1),
+            "test": X_test.reshape(len(X_test), -1)}
     mean_row = rows["train"].mean(axis=0)  # (3072,)
     rows["dev"] = rows["train"][dev]
+    out = {}
     for k, X in rows.items():
         X = X - mean_row
         if bias:
             X = np.hstack([X, np.ones((X.shape[0], 1))])
         out[f"X_{k}"] = X
-    out["y_train"], out["y_val"], out["y_test"] = data["y_train"], data["y_val"], data["y_test"]
-    out["y_dev"] = data["y_train"][dev]
+    out["y_train"], out["y_val"], out["y_test"] = y_train.copy(), y_val.copy(), y_test.copy()
+    out["y_dev"] = y_train[dev]
     out["mean_image"] = mean_row.reshape(32, 32, 3)
     return out
