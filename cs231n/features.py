@@ -2,7 +2,7 @@
 import matplotlib.colors
 import numpy as np
 
-from .solver import progress_bar
+from .nbutils import progress_bar
 
 
 def extract_features(imgs, feature_fns, verbose=False):

@@ -79,3 +79,46 @@ def save_model(model, path):
 def record(name, value):
     """Print a result line that ``tools/run_notebooks.py`` collects into its table."""
     print(f"RESULT {name} = {value:.4f}" if isinstance(value, float) else f"RESULT {name} = {value}")
+
+
+def _in_notebook():
+    """True inside a Jupyter kernel (not IPython in a terminal)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython() if hasattr(ipython, "get_ipython") else None
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def progress_bar(total, desc, enabled=None):
+    """A tqdm progress bar, or None.
+
+    Parameters
+    ----------
+    total : int
+        Number of steps.
+    desc : str
+        Label shown left of the bar.
+    enabled : bool or None
+        None: a widget bar in Jupyter notebooks (where ipywidgets is installed),
+        nothing elsewhere. True: a bar everywhere (a text bar on stdout outside
+        notebooks). False: no bar.
+
+    Notes
+    -----
+    Bars never go to stderr: nbgrader scores a test cell that writes to stderr 0.
+    """
+    if enabled is False:
+        return None
+    if _in_notebook():
+        try:
+            import ipywidgets  # noqa: F401  (tqdm.notebook needs it and warns on stderr without it)
+            from tqdm.notebook import tqdm as notebook_tqdm
+        except ImportError:
+            notebook_tqdm = None
+        if notebook_tqdm is not None:
+            return notebook_tqdm(total=total, desc=desc)
+    if enabled:
+        from tqdm import tqdm
+        return tqdm(total=total, desc=desc, file=sys.stdout)
+    return None

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import optim
 from ._io import atomic_open
+from .nbutils import progress_bar
 
 _OPTIONS = {
     "update_rule": "sgd",
@@ -40,49 +41,6 @@ _OPTIONS = {
     "verbose": True,
     "progress": None,
 }
-
-
-def _in_notebook():
-    """True inside a Jupyter kernel (not IPython in a terminal)."""
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    shell = ipython.get_ipython() if hasattr(ipython, "get_ipython") else None
-    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
-
-
-def progress_bar(total, desc, enabled=None):
-    """A tqdm progress bar, or None.
-
-    Parameters
-    ----------
-    total : int
-        Number of steps.
-    desc : str
-        Label shown left of the bar.
-    enabled : bool or None
-        None: a widget bar in Jupyter notebooks (where ipywidgets is installed),
-        nothing elsewhere. True: a bar everywhere (a text bar on stdout outside
-        notebooks). False: no bar.
-
-    Notes
-    -----
-    Bars never go to stderr: nbgrader scores a test cell that writes to stderr 0.
-    """
-    if enabled is False:
-        return None
-    if _in_notebook():
-        try:
-            import ipywidgets  # noqa: F401  (tqdm.notebook needs it and warns on stderr without it)
-            from tqdm.notebook import tqdm as notebook_tqdm
-        except ImportError:
-            notebook_tqdm = None
-        if notebook_tqdm is not None:
-            return notebook_tqdm(total=total, desc=desc)
-    if enabled:
-        from tqdm import tqdm
-        return tqdm(total=total, desc=desc, file=sys.stdout)
-    return None
 
 
 class Solver:
@@ -167,6 +125,7 @@ class Solver:
         self.print_every = opts["print_every"]
         self.verbose = opts["verbose"]
         self.progress = opts["progress"]
+        self._bar = None  # the progress bar while train() runs
 
         # Make sure the update rule exists, then replace the string name with the actual function
         rule = getattr(optim, self.update_rule, None) if isinstance(self.update_rule, str) else None
@@ -324,5 +283,3 @@ class Solver:
 
         # At the end of training swap the best params into the model
         self.model.params = self.best_params
-
-    _bar = None
