@@ -13,7 +13,6 @@ a target is missed:
 * feature extraction for all 60000 images in under 120 s
 """
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,21 +20,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import median_time  # noqa: E402
 
 from cs231n.classifiers.k_nearest_neighbor import KNearestNeighbor  # noqa: E402
 from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized  # noqa: E402
 from cs231n.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized  # noqa: E402
 from cs231n.data_utils import default_cifar10_dir, load_CIFAR10  # noqa: E402
 from cs231n.features import color_histogram_hsv, extract_features, hog_feature  # noqa: E402
-
-
-def median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main():

@@ -15,14 +15,15 @@ in float32 and float64, with GFLOP/s (conv forward FLOPs = 2*N*F*C*HH*WW*H'*W', 
 that) and the ratios the targets are stated in. Exits 1 if a target is missed.
 """
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import median_time  # noqa: E402
 
 try:
     import torch
@@ -48,23 +49,12 @@ POOL_SHAPES = {
 }
 
 
-def median_time(fn, repeats, warmup=2):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def matmul_peak(dtype, repeats):
     n = 2048
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n)).astype(dtype)
     b = rng.standard_normal((n, n)).astype(dtype)
-    t = median_time(lambda: a @ b, repeats)
+    t = median_time(lambda: a @ b, repeats, warmup=2)
     return 2 * n ** 3 / t / 1e9
 
 
@@ -204,7 +194,7 @@ def main():
     for name, (xs, ws, stride, pad) in CONV_SHAPES.items():
         flops = conv_flops(xs, ws, stride, pad)
         for dtype in (np.float32, np.float64):
-            times = {k: median_time(fn, R) for k, fn in conv_runners(xs, ws, stride, pad, dtype).items()}
+            times = {k: median_time(fn, R, warmup=2) for k, fn in conv_runners(xs, ws, stride, pad, dtype).items()}
             gflops = flops / times["ours"] / 1e9
             frac = gflops / peak[dtype]
             speedup = times["baseline"] / times["ours"]
@@ -227,7 +217,7 @@ def main():
     print(f"{'shape':<5} {'dtype':<8} {'ours ms':>9} {'torch ms':>9} {'ours/torch':>11}")
     for name, (xs, size, stride) in POOL_SHAPES.items():
         for dtype in (np.float32, np.float64):
-            times = {k: median_time(fn, R) for k, fn in pool_runners(xs, size, stride, dtype).items()}
+            times = {k: median_time(fn, R, warmup=2) for k, fn in pool_runners(xs, size, stride, dtype).items()}
             tt = times.get("torch")
             ratio = times["ours"] / tt if tt else float("nan")
             print(f"{name:<5} {np.dtype(dtype).name:<8} {times['ours'] * 1e3:9.2f} "
@@ -237,7 +227,7 @@ def main():
 
     print("\ntraining step (ThreeLayerConvNet shape, batch 50)")
     for dtype in (np.float32, np.float64):
-        times = {k: median_time(fn, R) for k, fn in training_step_runners(dtype).items()}
+        times = {k: median_time(fn, R, warmup=2) for k, fn in training_step_runners(dtype).items()}
         tt = times.get("torch")
         ratio = times["ours"] / tt if tt else float("nan")
         print(f"{np.dtype(dtype).name:<8} ours {times['ours'] * 1e3:8.2f} ms   torch "
