@@ -43,7 +43,9 @@ BUILD_COMMAND = "pip install -e . (or: python setup.py build_ext --inplace) in t
 
 try:
     from .im2col_cython import (col2im_6d_cython, col2im_cython, col2im_image_major, im2col_cython,
-                                im2col_image_major, max_pool_backward_direct, max_pool_forward_direct)
+                                im2col_image_major, max_pool_backward_direct, max_pool_forward_direct,
+                                winograd_dout_transform, winograd_input_grad, winograd_input_transform,
+                                winograd_output_transform)
     BACKEND = "cython"
 except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
     BACKEND = "numpy"
@@ -200,13 +202,17 @@ def conv_forward_fast(x, w, b, conv_param):
     -------
     out : ndarray of shape (N, F, H', W'), dtype of ``x``
     cache : tuple
-        ``(x, w, b, conv_param)``, as the naive layer's.
+        ``(x, w, b, conv_param)``, as the naive layer's; for 3x3 filters with stride 1 and at least
+        ``WINOGRAD_MIN_CHANNELS`` channels, the cache of :func:`conv_forward_winograd`, which also
+        holds the transformed filters and input.
     """
     N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
     dtype = _float_dtype(x)
     if BACKEND != "cython":
         out, _ = conv_forward_strides_numpy(x, w.astype(dtype, copy=False), b.astype(dtype, copy=False), conv_param)
         return out, (x, w, b, conv_param)
+    if _winograd_applies(C, F, HH, WW, stride):
+        return conv_forward_winograd(x, w, b, conv_param)
     K, P = C * HH * WW, Ho * Wo
     xc = np.ascontiguousarray(x)
     w_mat = w.reshape(F, K).astype(dtype, copy=False)
@@ -239,6 +245,8 @@ def conv_backward_fast(dout, cache):
     dw : ndarray of shape (F, C, HH, WW)
     db : ndarray of shape (F,)
     """
+    if len(cache) == 5:  # from the Winograd path
+        return conv_backward_winograd(dout, cache)
     x, w, b, conv_param = cache
     N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
     dtype = _float_dtype(x)
@@ -270,6 +278,173 @@ def conv_backward_fast(dout, cache):
         np.matmul(w_t, dchunk, out=cols)  # (K, F) @ (F, m*P)
         col2im_image_major(cols, dx[n0:n0 + m], HH, WW, pad, stride)
     return dx, dw.reshape(w.shape), db
+
+
+# ---------------------------------------------------------------------------------------------
+# convolution: Winograd's minimal filtering for 3x3 filters with stride 1
+
+#: ``conv_*_fast`` use Winograd's algorithm for 3x3 filters with stride 1 when both the input and the
+#: output have at least this many channels; with fewer, the transforms cost more than the products
+#: they save (measured: S4 of benchmarks/bench_fast_layers.py, 3 input channels, is 2x slower).
+WINOGRAD_MIN_CHANNELS = 16
+
+# F(2x2, 3x3) (Lavin & Gray, 2016): a 2x2 output tile y of a 3x3 filter g over a 4x4 input patch d is
+# y = A^T [(G g G^T) * (B^T d B)] A, with * elementwise. Summed over the input channels, the 4x4
+# elementwise products become 16 matrix products (one per tile element) of (F, C) by (C, tiles):
+# 16 multiply-adds per 4 outputs and channel instead of 36. The transforms are exact in binary
+# floating point (coefficients 0, +-1/2, +-1), so results match the direct method to rounding.
+_WINO_BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
+_WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=np.float64)
+_WINO_AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
+
+
+def _winograd_applies(C, F, HH, WW, stride):
+    return HH == 3 and WW == 3 and stride == 1 and min(C, F) >= WINOGRAD_MIN_CHANNELS
+
+
+def _tile_array(channels, tiles, dtype, name=None):
+    """A (16, channels, tiles) array, from the workspace if ``name`` is given.
+
+    The 16 planes are 64 bytes further apart than they would be in a contiguous array: planes a
+    multiple of 4 KiB apart land in the same cache sets, and the transforms, which touch all 16
+    planes for every tile, ran 6x slower that way.
+    """
+    size = channels * tiles
+    shape = (16, size + 64 // np.dtype(dtype).itemsize)
+    buf = _workspace.get(name, shape, dtype) if name else np.empty(shape, dtype=dtype)
+    return buf[:, :size].reshape(16, channels, tiles)
+
+
+def _winograd_filters(w, dtype):
+    """U (16, F, C): G w G^T for every (output, input) channel pair of ``w`` (F, C, 3, 3)."""
+    F, C = w.shape[:2]
+    G = _WINO_G.astype(dtype)
+    u = np.tensordot(np.tensordot(G, w.astype(dtype, copy=False), axes=(1, 2)), G, axes=(3, 1))  # (4, F, C, 4)
+    return np.ascontiguousarray(u.transpose(0, 3, 1, 2)).reshape(16, F, C)
+
+
+def _winograd_filters_backward(dU, F, C):
+    """dw (F, C, 3, 3) = G^T dU G, the gradient of the filter transform."""
+    G = _WINO_G.astype(dU.dtype)
+    dg = np.tensordot(np.tensordot(G, dU.reshape(4, 4, F, C), axes=(0, 0)), G, axes=(1, 0))  # (3, F, C, 3)
+    return np.ascontiguousarray(dg.transpose(1, 2, 0, 3))
+
+
+def _winograd_patches_numpy(x, pad, TH, TW):
+    """View (N, C, TH, TW, 4, 4) of the input patches, zero-padded (NumPy fallback)."""
+    N, C, H, W = x.shape
+    xp = np.zeros((N, C, 2 * TH + 2, 2 * TW + 2), dtype=x.dtype)  # covers H + 2*pad rows, W + 2*pad columns
+    xp[:, :, pad:pad + H, pad:pad + W] = x
+    s = xp.strides
+    return np.lib.stride_tricks.as_strided(xp, (N, C, TH, TW, 4, 4), (s[0], s[1], 2 * s[2], 2 * s[3], s[2], s[3]))
+
+
+def _winograd_input_numpy(x, pad, V):
+    N, C, H, W = x.shape
+    TH, TW = (H + 2 * pad - 2 + 1) // 2, (W + 2 * pad - 2 + 1) // 2
+    BT = _WINO_BT.astype(x.dtype)
+    d = _winograd_patches_numpy(x, pad, TH, TW)
+    V[...] = np.einsum("ai,nctuij,bj->abcntu", BT, d, BT, optimize=True).reshape(V.shape)
+
+
+def _winograd_output_numpy(M, b, out):
+    N, F, Ho, Wo = out.shape
+    TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
+    AT = _WINO_AT.astype(M.dtype)
+    y = np.einsum("ai,ijfntu,bj->nftaub", AT, M.reshape(4, 4, F, N, TH, TW), AT, optimize=True)
+    out[...] = y.reshape(N, F, 2 * TH, 2 * TW)[:, :, :Ho, :Wo] + b[None, :, None, None]
+
+
+def _winograd_dout_numpy(dout, dM):
+    N, F, Ho, Wo = dout.shape
+    TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
+    g = np.zeros((N, F, 2 * TH, 2 * TW), dtype=dout.dtype)
+    g[:, :, :Ho, :Wo] = dout
+    AT = _WINO_AT.astype(dout.dtype)
+    # (N, F, 2*TH, 2*TW) -> (N, F, TH, 2, TW, 2): the 2x2 tiles
+    dM[...] = np.einsum("ai,nftaub,bj->ijfntu", AT, g.reshape(N, F, TH, 2, TW, 2), AT,
+                        optimize=True).reshape(dM.shape)
+
+
+def _winograd_input_grad_numpy(dV, pad, dx):
+    N, C, H, W = dx.shape
+    TH, TW = (H + 2 * pad - 2 + 1) // 2, (W + 2 * pad - 2 + 1) // 2
+    BT = _WINO_BT.astype(dV.dtype)
+    dd = np.einsum("ai,abcntu,bj->nctuij", BT, dV.reshape(4, 4, C, N, TH, TW), BT, optimize=True)
+    dxp = np.zeros((N, C, 2 * TH + 2, 2 * TW + 2), dtype=dV.dtype)
+    for i in range(4):
+        for j in range(4):
+            dxp[:, :, i:i + 2 * TH:2, j:j + 2 * TW:2] += dd[..., i, j]
+    dx[...] = dxp[:, :, pad:pad + H, pad:pad + W]
+
+
+def _winograd_kernels():
+    if BACKEND == "cython":
+        return winograd_input_transform, winograd_output_transform, winograd_dout_transform, winograd_input_grad
+    return _winograd_input_numpy, _winograd_output_numpy, _winograd_dout_numpy, _winograd_input_grad_numpy
+
+
+def conv_forward_winograd(x, w, b, conv_param):
+    """Convolution with 3x3 filters and stride 1 by Winograd's F(2x2, 3x3) algorithm.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, C, H, W), float32 or float64
+    w : ndarray of shape (F, C, 3, 3)
+    b : ndarray of shape (F,)
+    conv_param : dict
+        ``stride`` (must be 1) and ``pad`` (any).
+
+    Returns
+    -------
+    out : ndarray of shape (N, F, H + 2*pad - 2, W + 2*pad - 2), dtype of ``x``
+    cache : tuple
+        ``(x, w, b, conv_param, (U, V))`` with the transformed filters U (16, F, C) and input
+        patches V (16, C, tiles), so the backward pass does not transform the input again.
+    """
+    N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
+    dtype = _float_dtype(x)
+    if (HH, WW, stride) != (3, 3, 1):
+        raise ValueError(f"Winograd's F(2x2, 3x3) needs 3x3 filters and stride 1, got {HH}x{WW} filters "
+                         f"and stride {stride}; use conv_forward_fast")
+    input_transform, output_transform, _, _ = _winograd_kernels()
+    TH, TW = (Ho + 1) // 2, (Wo + 1) // 2  # 2x2 output tiles per column and row
+    U = _winograd_filters(w, dtype)
+    V = _tile_array(C, N * TH * TW, dtype)  # cached: a fresh array
+    input_transform(np.ascontiguousarray(x), pad, V)
+    M = _tile_array(F, N * TH * TW, dtype, "wino_m")
+    np.matmul(U, V, out=M)  # 16 x (F, C) @ (C, tiles)
+    out = np.empty((N, F, Ho, Wo), dtype=dtype)
+    output_transform(M, b.astype(dtype, copy=False), out)
+    return out, (x, w, b, conv_param, (U, V))
+
+
+def conv_backward_winograd(dout, cache):
+    """Backward pass of :func:`conv_forward_winograd`.
+
+    Returns
+    -------
+    dx : ndarray of shape (N, C, H, W)
+    dw : ndarray of shape (F, C, 3, 3)
+    db : ndarray of shape (F,)
+    """
+    x, w, b, conv_param, (U, V) = cache
+    N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
+    dtype = _float_dtype(x)
+    if dout.shape != (N, F, Ho, Wo):
+        raise ValueError(f"dout has shape {dout.shape}, expected {(N, F, Ho, Wo)}")
+    _, _, dout_transform, input_grad = _winograd_kernels()
+    TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
+    dout = np.ascontiguousarray(dout, dtype=dtype)
+    db = np.sum(dout, axis=(0, 2, 3), dtype=dtype)
+    dM = _tile_array(F, N * TH * TW, dtype, "wino_m")
+    dout_transform(dout, dM)
+    dU = np.matmul(dM, V.transpose(0, 2, 1))  # 16 x (F, tiles) @ (tiles, C)
+    dV = _tile_array(C, N * TH * TW, dtype, "wino_dv")
+    np.matmul(U.transpose(0, 2, 1), dM, out=dV)  # 16 x (C, F) @ (F, tiles)
+    dx = np.empty((N, C, H, W), dtype=dtype)
+    input_grad(dV, pad, dx)
+    return dx, _winograd_filters_backward(dU, F, C), db
 
 
 # ---------------------------------------------------------------------------------------------

@@ -353,3 +353,269 @@ def max_pool_backward_direct(const floating[:, :, :, ::1] dout, const int[:, :, 
                 for xx in range(Wo):
                     d[argmax[n, c, yy, xx]] += dout[n, c, yy, xx]
     return dx
+
+
+# ---------------------------------------------------------------------------------------------
+# Winograd F(2x2, 3x3): 3x3 convolutions with stride 1
+#
+# The output is cut into 2x2 tiles; tile t = (n * TH + i) * TW + j covers output rows 2i, 2i+1 and
+# columns 2j, 2j+1 of image n and reads the 4x4 input patch whose top-left corner is (2i - pad,
+# 2j - pad) (zero outside the image). With the transform matrices
+#
+#     B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+#     G   = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
+#     A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+#
+# a tile of output is  y = A^T [ sum_c (G w_fc G^T) * (B^T d_c B) ] A  (* elementwise, 4x4), so the
+# 36 multiply-adds per output pair of the direct method become 16 per 4 outputs, done as 16
+# matrix products (one per element of the 4x4 tile). The kernels below do the transforms; the
+# products are numpy matmuls in cs231n/fast_layers.py. Transformed arrays are (16, channels, tiles):
+# element k = 4*a + b of the 4x4 tile, then channel, then tile.
+
+
+cdef inline void _load_patch(const floating *plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t h0,
+                             Py_ssize_t w0, floating *d) noexcept nogil:
+    """d (4x4, row-major) = plane[h0:h0+4, w0:w0+4], zero outside the H x W plane."""
+    cdef Py_ssize_t a, b, h, ww
+    if h0 >= 0 and w0 >= 0 and h0 + 4 <= H and w0 + 4 <= W:
+        for a in range(4):
+            for b in range(4):
+                d[4 * a + b] = plane[(h0 + a) * W + w0 + b]
+    else:
+        for a in range(4):
+            h = h0 + a
+            for b in range(4):
+                ww = w0 + b
+                if 0 <= h < H and 0 <= ww < W:
+                    d[4 * a + b] = plane[h * W + ww]
+                else:
+                    d[4 * a + b] = 0
+
+
+cdef inline void _bt_d_b(floating *d) noexcept nogil:
+    """d <- B^T d B in place (4x4 row-major)."""
+    cdef Py_ssize_t a, b
+    cdef floating r0, r1, r2, r3
+    for b in range(4):  # rows: B^T d
+        r0 = d[b] - d[8 + b]
+        r1 = d[4 + b] + d[8 + b]
+        r2 = d[8 + b] - d[4 + b]
+        r3 = d[4 + b] - d[12 + b]
+        d[b] = r0
+        d[4 + b] = r1
+        d[8 + b] = r2
+        d[12 + b] = r3
+    for a in range(4):  # columns: (.) B
+        r0 = d[4 * a] - d[4 * a + 2]
+        r1 = d[4 * a + 1] + d[4 * a + 2]
+        r2 = d[4 * a + 2] - d[4 * a + 1]
+        r3 = d[4 * a + 1] - d[4 * a + 3]
+        d[4 * a] = r0
+        d[4 * a + 1] = r1
+        d[4 * a + 2] = r2
+        d[4 * a + 3] = r3
+
+
+cdef inline void _b_d_bt(floating *d) noexcept nogil:
+    """d <- B d B^T in place (4x4 row-major): the transpose of _bt_d_b, for the input gradient."""
+    cdef Py_ssize_t a, b
+    cdef floating r0, r1, r2, r3
+    for b in range(4):  # rows: B d
+        r0 = d[b]
+        r1 = d[4 + b] - d[8 + b] + d[12 + b]
+        r2 = d[4 + b] + d[8 + b] - d[b]
+        r3 = -d[12 + b]
+        d[b] = r0
+        d[4 + b] = r1
+        d[8 + b] = r2
+        d[12 + b] = r3
+    for a in range(4):  # columns: (.) B^T
+        r0 = d[4 * a]
+        r1 = d[4 * a + 1] - d[4 * a + 2] + d[4 * a + 3]
+        r2 = d[4 * a + 1] + d[4 * a + 2] - d[4 * a]
+        r3 = -d[4 * a + 3]
+        d[4 * a] = r0
+        d[4 * a + 1] = r1
+        d[4 * a + 2] = r2
+        d[4 * a + 3] = r3
+
+
+cdef Py_ssize_t _tiles(Py_ssize_t size, Py_ssize_t pad) except -1:
+    """Number of 2-wide output tiles along an axis of a 3-wide, stride-1 window."""
+    if pad < 0 or size + 2 * pad < 3:
+        raise ValueError(f"a 3x3 window does not fit: size {size} + 2*pad {pad} < 3")
+    return (size + 2 * pad - 3) // 2 + 1
+
+
+def winograd_input_transform(const floating[:, :, :, ::1] x, int pad, floating[:, :, :] V):
+    """V (16, C, N*TH*TW) <- B^T d B for every 4x4 input patch d of ``x`` (N, C, H, W)."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
+    cdef Py_ssize_t TH = _tiles(H, pad), TW = _tiles(W, pad)
+    cdef Py_ssize_t T = N * TH * TW
+    if V.shape[0] != 16 or V.shape[1] != C or V.shape[2] != T:
+        raise ValueError(f"V has shape ({V.shape[0]}, {V.shape[1]}, {V.shape[2]}), expected (16, {C}, {T})")
+    cdef Py_ssize_t n, c, i, j, k, t
+    if (V.shape[2] > 1 and V.strides[2] != sizeof(floating)) or V.strides[0] % sizeof(floating):
+        raise ValueError("V must be contiguous along its last axis (tiles)")
+    cdef Py_ssize_t sk = V.strides[0] // sizeof(floating)
+    cdef floating d[16]
+    cdef floating *v
+    cdef const floating *plane
+    with nogil:
+        for c in range(C):
+            v = &V[0, c, 0]
+            for n in range(N):
+                plane = &x[n, c, 0, 0]
+                for i in range(TH):
+                    for j in range(TW):
+                        t = (n * TH + i) * TW + j
+                        _load_patch(plane, H, W, 2 * i - pad, 2 * j - pad, d)
+                        _bt_d_b(d)
+                        for k in range(16):
+                            v[k * sk + t] = d[k]
+    return V
+
+
+def winograd_output_transform(const floating[:, :, :] M, const floating[::1] bias,
+                              floating[:, :, :, ::1] out):
+    """out (N, F, H', W') <- A^T m A + bias for every tile m of M (16, F, N*TH*TW)."""
+    cdef Py_ssize_t N = out.shape[0], F = out.shape[1], Ho = out.shape[2], Wo = out.shape[3]
+    cdef Py_ssize_t TH = (Ho + 1) // 2, TW = (Wo + 1) // 2
+    cdef Py_ssize_t T = N * TH * TW
+    if M.shape[0] != 16 or M.shape[1] != F or M.shape[2] != T or bias.shape[0] != F:
+        raise ValueError(f"M has shape ({M.shape[0]}, {M.shape[1]}, {M.shape[2]}) and bias ({bias.shape[0]},), "
+                         f"expected (16, {F}, {T}) and ({F},)")
+    cdef Py_ssize_t n, f, i, j, k, t, a, h, ww
+    if (M.shape[2] > 1 and M.strides[2] != sizeof(floating)) or M.strides[0] % sizeof(floating):
+        raise ValueError("M must be contiguous along its last axis (tiles)")
+    cdef Py_ssize_t sk = M.strides[0] // sizeof(floating)
+    cdef floating m[16]
+    cdef floating r[8]
+    cdef floating y[4]
+    cdef const floating *src
+    cdef floating *dst
+    cdef floating bf
+    with nogil:
+        for f in range(F):
+            src = &M[0, f, 0]
+            bf = bias[f]
+            for n in range(N):
+                dst = &out[n, f, 0, 0]
+                for i in range(TH):
+                    for j in range(TW):
+                        t = (n * TH + i) * TW + j
+                        for k in range(16):
+                            m[k] = src[k * sk + t]
+                        for k in range(4):  # rows: A^T m
+                            r[k] = m[k] + m[4 + k] + m[8 + k]
+                            r[4 + k] = m[4 + k] - m[8 + k] - m[12 + k]
+                        for a in range(2):  # columns: (.) A
+                            y[2 * a] = r[4 * a] + r[4 * a + 1] + r[4 * a + 2] + bf
+                            y[2 * a + 1] = r[4 * a + 1] - r[4 * a + 2] - r[4 * a + 3] + bf
+                        h = 2 * i
+                        ww = 2 * j
+                        if h + 1 < Ho and ww + 1 < Wo:
+                            dst[h * Wo + ww] = y[0]
+                            dst[h * Wo + ww + 1] = y[1]
+                            dst[(h + 1) * Wo + ww] = y[2]
+                            dst[(h + 1) * Wo + ww + 1] = y[3]
+                        else:
+                            for a in range(2):
+                                for k in range(2):
+                                    if h + a < Ho and ww + k < Wo:
+                                        dst[(h + a) * Wo + ww + k] = y[2 * a + k]
+    return out
+
+
+def winograd_dout_transform(const floating[:, :, :, ::1] dout, floating[:, :, :] dM):
+    """dM (16, F, N*TH*TW) <- A g A^T for every 2x2 tile g of ``dout`` (N, F, H', W'), zero-padded."""
+    cdef Py_ssize_t N = dout.shape[0], F = dout.shape[1], Ho = dout.shape[2], Wo = dout.shape[3]
+    cdef Py_ssize_t TH = (Ho + 1) // 2, TW = (Wo + 1) // 2
+    cdef Py_ssize_t T = N * TH * TW
+    if dM.shape[0] != 16 or dM.shape[1] != F or dM.shape[2] != T:
+        raise ValueError(f"dM has shape ({dM.shape[0]}, {dM.shape[1]}, {dM.shape[2]}), expected (16, {F}, {T})")
+    cdef Py_ssize_t n, f, i, j, k, t, a, h, ww
+    if (dM.shape[2] > 1 and dM.strides[2] != sizeof(floating)) or dM.strides[0] % sizeof(floating):
+        raise ValueError("dM must be contiguous along its last axis (tiles)")
+    cdef Py_ssize_t sk = dM.strides[0] // sizeof(floating)
+    cdef floating g[4]
+    cdef floating r[8]
+    cdef const floating *src
+    cdef floating *dst
+    with nogil:
+        for f in range(F):
+            dst = &dM[0, f, 0]
+            for n in range(N):
+                src = &dout[n, f, 0, 0]
+                for i in range(TH):
+                    for j in range(TW):
+                        t = (n * TH + i) * TW + j
+                        h = 2 * i
+                        ww = 2 * j
+                        if h + 1 < Ho and ww + 1 < Wo:
+                            g[0] = src[h * Wo + ww]
+                            g[1] = src[h * Wo + ww + 1]
+                            g[2] = src[(h + 1) * Wo + ww]
+                            g[3] = src[(h + 1) * Wo + ww + 1]
+                        else:
+                            for a in range(2):
+                                for k in range(2):
+                                    if h + a < Ho and ww + k < Wo:
+                                        g[2 * a + k] = src[(h + a) * Wo + ww + k]
+                                    else:
+                                        g[2 * a + k] = 0
+                        # rows: A g (4x2), then columns: (.) A^T (4x4)
+                        for k in range(2):
+                            r[k] = g[k]
+                            r[2 + k] = g[k] + g[2 + k]
+                            r[4 + k] = g[k] - g[2 + k]
+                            r[6 + k] = -g[2 + k]
+                        for a in range(4):
+                            dst[(4 * a) * sk + t] = r[2 * a]
+                            dst[(4 * a + 1) * sk + t] = r[2 * a] + r[2 * a + 1]
+                            dst[(4 * a + 2) * sk + t] = r[2 * a] - r[2 * a + 1]
+                            dst[(4 * a + 3) * sk + t] = -r[2 * a + 1]
+    return dM
+
+
+def winograd_input_grad(const floating[:, :, :] dV, int pad, floating[:, :, :, ::1] dx):
+    """dx (N, C, H, W) <- the sum over patches of B dv B^T, dv the tiles of dV (16, C, N*TH*TW);
+    ``dx`` is zeroed first."""
+    cdef Py_ssize_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3]
+    cdef Py_ssize_t TH = _tiles(H, pad), TW = _tiles(W, pad)
+    cdef Py_ssize_t T = N * TH * TW
+    if dV.shape[0] != 16 or dV.shape[1] != C or dV.shape[2] != T:
+        raise ValueError(f"dV has shape ({dV.shape[0]}, {dV.shape[1]}, {dV.shape[2]}), expected (16, {C}, {T})")
+    cdef Py_ssize_t n, c, i, j, k, t, a, b, h0, w0, h, ww
+    if (dV.shape[2] > 1 and dV.strides[2] != sizeof(floating)) or dV.strides[0] % sizeof(floating):
+        raise ValueError("dV must be contiguous along its last axis (tiles)")
+    cdef Py_ssize_t sk = dV.strides[0] // sizeof(floating)
+    cdef floating d[16]
+    cdef const floating *src
+    cdef floating *plane
+    with nogil:
+        for c in range(C):
+            src = &dV[0, c, 0]
+            for n in range(N):
+                plane = &dx[n, c, 0, 0]
+                memset(plane, 0, H * W * sizeof(floating))
+                for i in range(TH):
+                    for j in range(TW):
+                        t = (n * TH + i) * TW + j
+                        for k in range(16):
+                            d[k] = src[k * sk + t]
+                        _b_d_bt(d)
+                        h0 = 2 * i - pad
+                        w0 = 2 * j - pad
+                        if h0 >= 0 and w0 >= 0 and h0 + 4 <= H and w0 + 4 <= W:
+                            for a in range(4):
+                                for b in range(4):
+                                    plane[(h0 + a) * W + w0 + b] += d[4 * a + b]
+                        else:
+                            for a in range(4):
+                                h = h0 + a
+                                for b in range(4):
+                                    ww = w0 + b
+                                    if 0 <= h < H and 0 <= ww < W:
+                                        plane[h * W + ww] += d[4 * a + b]
+    return dx

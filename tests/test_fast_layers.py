@@ -97,6 +97,7 @@ CONV_SHAPES = [
     (2, 3, 5, 9, 4, 1, 1, 2, 0),
     (1, 2, 7, 5, 3, 7, 5, 1, 3),
     (2, 3, 31, 31, 5, 3, 3, 2, 1),
+    (2, 16, 7, 6, 16, 3, 3, 1, 1),  # enough channels for conv_*_fast's Winograd path
 ]
 CONV_IMPLS = [
     ("fast", fl.conv_forward_fast, fl.conv_backward_fast),
@@ -157,6 +158,75 @@ def test_conv_fast_is_repeatable_with_reused_buffers(rng):
     d1 = fl.conv_backward_fast(np.ones_like(out1), c1)
     fl.conv_backward_fast(np.ones_like(out2), c2)
     np.testing.assert_array_equal(d1[0], fl.conv_backward_fast(np.ones_like(out1), c1)[0])
+
+
+# (N, C, H, W, F, pad) for 3x3 filters, stride 1: odd and even output sizes, one-tile outputs, pads 0-3
+WINOGRAD_SHAPES = [
+    (2, 3, 7, 7, 4, 1),
+    (1, 2, 5, 6, 3, 0),
+    (2, 3, 6, 5, 2, 2),
+    (1, 1, 3, 3, 1, 0),
+    (3, 4, 8, 9, 5, 3),
+    (1, 2, 1, 1, 2, 1),
+    (1, 2, 2, 6, 2, 1),
+    (2, 17, 5, 4, 16, 1),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
+@pytest.mark.parametrize("shape", WINOGRAD_SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("backend", ["cython", "numpy"])
+def test_winograd_matches_reference(rng, monkeypatch, backend, shape, dtype):
+    """conv_*_winograd, on the compiled transforms and on their NumPy versions, equal the loops."""
+    monkeypatch.setattr(fl, "BACKEND", backend)
+    N, C, H, W, F, pad = shape
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((F, C, 3, 3)).astype(dtype)
+    b = rng.standard_normal(F).astype(dtype)
+    out, cache = fl.conv_forward_winograd(x, w, b, {"stride": 1, "pad": pad})
+    expected = conv_ref(x, w, b, 1, pad)
+    assert out.dtype == dtype and out.shape == expected.shape
+    assert err(out, expected, dtype) < tol(dtype)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    grads = fl.conv_backward_winograd(dout, cache)
+    for got, exp, label in zip(grads, conv_backward_ref(dout.astype(np.float64), x, w, 1, pad), ("dx", "dw", "db")):
+        assert got.dtype == dtype and got.shape == exp.shape, label
+        assert err(got, exp, dtype) < tol(dtype), f"{label}: {err(got, exp, dtype):.2e}"
+
+
+def test_conv_fast_uses_winograd_when_it_pays(rng):
+    """3x3 filters, stride 1 and enough channels take the Winograd path; other convolutions do not."""
+    n = fl.WINOGRAD_MIN_CHANNELS
+    p = {"stride": 1, "pad": 1}
+    x, b = rng.standard_normal((2, n, 6, 6)), rng.standard_normal(n)
+    _, cache = fl.conv_forward_fast(x, rng.standard_normal((n, n, 3, 3)), b, p)
+    assert len(cache) == 5 and cache[4][0].shape == (16, n, n)
+    _, cache = fl.conv_forward_fast(x[:, :n - 1], rng.standard_normal((n, n - 1, 3, 3)), b, p)
+    assert len(cache) == 4
+    _, cache = fl.conv_forward_fast(x, rng.standard_normal((n, n, 3, 3)), b, {"stride": 1, "pad": 0})
+    assert len(cache) == 5
+    _, cache = fl.conv_forward_fast(x, rng.standard_normal((n, n, 3, 3)), b, {"stride": 3, "pad": 0})
+    assert len(cache) == 4
+    with pytest.raises(ValueError, match="3x3 filters and stride 1, got 5x5 filters and stride 1"):
+        fl.conv_forward_winograd(x, rng.standard_normal((n, n, 5, 5)), b, {"stride": 1, "pad": 2})
+
+
+def test_winograd_backward_can_run_twice(rng):
+    """The backward pass does not overwrite the transformed input it finds in the cache."""
+    x, w, b = rng.standard_normal((2, 16, 5, 5)), rng.standard_normal((16, 16, 3, 3)), rng.standard_normal(16)
+    out, cache = fl.conv_forward_winograd(x, w, b, {"stride": 1, "pad": 1})
+    first = fl.conv_backward_winograd(np.ones_like(out), cache)
+    fl.conv_forward_winograd(x[:1] * 2, w, b, {"stride": 1, "pad": 1})  # reuses the work buffers
+    for a, c in zip(first, fl.conv_backward_winograd(np.ones_like(out), cache)):
+        np.testing.assert_array_equal(a, c)
+
+
+def test_winograd_kernels_check_their_arrays():
+    from cs231n.im2col_cython import winograd_input_transform
+    with pytest.raises(ValueError, match=r"V has shape \(16, 2, 3\), expected \(16, 2, 4\)"):
+        winograd_input_transform(np.zeros((1, 2, 4, 4)), 1, np.zeros((16, 2, 3)))
+    with pytest.raises(ValueError, match="contiguous along its last axis"):
+        winograd_input_transform(np.zeros((1, 2, 4, 4)), 1, np.zeros((16, 2, 8))[:, :, ::2])
 
 
 def test_conv_errors_show_values():
