@@ -22,7 +22,12 @@ products (one for the forward pass, two for the backward pass) and col2im in the
 chunks of images whose columns fit in the cache (``CHUNK_ELEMENTS``), so the columns are written, used
 and consumed while they are cache-resident instead of streaming tens of megabytes through memory.
 The columns are recomputed in the backward pass instead of being cached, into work buffers that
-are reused between calls (allocating them afresh on every call costs page faults).
+are reused between calls (allocating them afresh on every call costs page faults). For 3x3 filters
+with stride 1 and at least ``WINOGRAD_MIN_CHANNELS`` input and output channels, ``conv_*_fast``
+use ``conv_*_winograd`` instead: Winograd's F(2x2, 3x3) algorithm, which needs 16 multiplications
+per 2x2 output tile and channel where the direct method needs 36 (the transforms are compiled
+kernels; the 16 products per pass are BLAS calls). Its results equal the direct method's to
+rounding (tests/test_fast_layers.py).
 ``conv_*_im2col`` and ``conv_*_strides`` are the two algorithms of the 2022 kit, kept for
 comparison; ``max_pool_*_fast`` is a direct kernel that records the argmax of every window;
 ``max_pool_*_reshape`` (windows that tile, pool size == stride) and ``max_pool_*_im2col`` are the
@@ -64,6 +69,7 @@ class _Workspace(threading.local):
 
     def __init__(self):
         self.buffers = {}
+        self.owners = {}  # (name, dtype) -> token of the call whose data the buffer holds
 
     def get(self, name, shape, dtype):
         size = int(np.prod(shape))
@@ -71,6 +77,7 @@ class _Workspace(threading.local):
         buf = self.buffers.get(key)
         if buf is None or buf.size < size:
             buf = self.buffers[key] = np.empty(size, dtype=dtype)
+            self.owners.pop(key, None)
         return buf[:size].reshape(shape)
 
 
@@ -80,6 +87,7 @@ _workspace = _Workspace()
 def clear_workspace():
     """Free the work buffers the fast layers keep between calls (in this thread)."""
     _workspace.buffers.clear()
+    _workspace.owners.clear()
 
 
 def _conv_shapes(x, w, b, conv_param):
@@ -302,32 +310,29 @@ def _winograd_applies(C, F, HH, WW, stride):
     return HH == 3 and WW == 3 and stride == 1 and min(C, F) >= WINOGRAD_MIN_CHANNELS
 
 
-def _tile_array(channels, tiles, dtype, name=None):
-    """A (16, channels, tiles) array, from the workspace if ``name`` is given.
+def _tile_array(channels, tiles, dtype, name):
+    """A (16, channels, tiles) work array from the workspace.
 
     The 16 planes are 64 bytes further apart than they would be in a contiguous array: planes a
     multiple of 4 KiB apart land in the same cache sets, and the transforms, which touch all 16
     planes for every tile, ran 6x slower that way.
     """
     size = channels * tiles
-    shape = (16, size + 64 // np.dtype(dtype).itemsize)
-    buf = _workspace.get(name, shape, dtype) if name else np.empty(shape, dtype=dtype)
+    buf = _workspace.get(name, (16, size + 64 // np.dtype(dtype).itemsize), dtype)
     return buf[:, :size].reshape(16, channels, tiles)
 
 
 def _winograd_filters(w, dtype):
     """U (16, F, C): G w G^T for every (output, input) channel pair of ``w`` (F, C, 3, 3)."""
     F, C = w.shape[:2]
-    G = _WINO_G.astype(dtype)
-    u = np.tensordot(np.tensordot(G, w.astype(dtype, copy=False), axes=(1, 2)), G, axes=(3, 1))  # (4, F, C, 4)
-    return np.ascontiguousarray(u.transpose(0, 3, 1, 2)).reshape(16, F, C)
+    GG = np.kron(_WINO_G, _WINO_G).astype(dtype)  # (16, 9): GG[4a+b, 3i+j] = G[a, i] G[b, j]
+    return (GG @ w.reshape(F * C, 9).astype(dtype, copy=False).T).reshape(16, F, C)
 
 
 def _winograd_filters_backward(dU, F, C):
     """dw (F, C, 3, 3) = G^T dU G, the gradient of the filter transform."""
-    G = _WINO_G.astype(dU.dtype)
-    dg = np.tensordot(np.tensordot(G, dU.reshape(4, 4, F, C), axes=(0, 0)), G, axes=(1, 0))  # (3, F, C, 3)
-    return np.ascontiguousarray(dg.transpose(1, 2, 0, 3))
+    GG = np.kron(_WINO_G, _WINO_G).astype(dU.dtype)
+    return (dU.reshape(16, F * C).T @ GG).reshape(F, C, 3, 3)
 
 
 def _winograd_patches_numpy(x, pad, TH, TW):
@@ -399,8 +404,10 @@ def conv_forward_winograd(x, w, b, conv_param):
     -------
     out : ndarray of shape (N, F, H + 2*pad - 2, W + 2*pad - 2), dtype of ``x``
     cache : tuple
-        ``(x, w, b, conv_param, (U, V))`` with the transformed filters U (16, F, C) and input
-        patches V (16, C, tiles), so the backward pass does not transform the input again.
+        ``(x, w, b, conv_param, (U, V, token))``: the transformed filters U (16, F, C), the
+        transformed input patches V (16, C, tiles) in a work buffer, and the token that says
+        whether the buffer still holds them when the backward pass runs (if another forward pass
+        has reused it, the backward pass transforms ``x`` again).
     """
     N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
     dtype = _float_dtype(x)
@@ -410,13 +417,18 @@ def conv_forward_winograd(x, w, b, conv_param):
     input_transform, output_transform, _, _ = _winograd_kernels()
     TH, TW = (Ho + 1) // 2, (Wo + 1) // 2  # 2x2 output tiles per column and row
     U = _winograd_filters(w, dtype)
-    V = _tile_array(C, N * TH * TW, dtype)  # cached: a fresh array
+    V = _tile_array(C, N * TH * TW, dtype, "wino_v")
     input_transform(np.ascontiguousarray(x), pad, V)
+    # The backward pass reuses V while the work buffer still holds it (no other Winograd forward
+    # pass in this thread since): a fresh 30 MB array per call costs more in page faults than the
+    # transform itself. The token says whose transform the buffer holds.
+    token = object()
+    _workspace.owners["wino_v", V.dtype.str] = token
     M = _tile_array(F, N * TH * TW, dtype, "wino_m")
     np.matmul(U, V, out=M)  # 16 x (F, C) @ (C, tiles)
     out = np.empty((N, F, Ho, Wo), dtype=dtype)
     output_transform(M, b.astype(dtype, copy=False), out)
-    return out, (x, w, b, conv_param, (U, V))
+    return out, (x, w, b, conv_param, (U, V, token))
 
 
 def conv_backward_winograd(dout, cache):
@@ -428,13 +440,17 @@ def conv_backward_winograd(dout, cache):
     dw : ndarray of shape (F, C, 3, 3)
     db : ndarray of shape (F,)
     """
-    x, w, b, conv_param, (U, V) = cache
+    x, w, b, conv_param, (U, V, token) = cache
     N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
     dtype = _float_dtype(x)
     if dout.shape != (N, F, Ho, Wo):
         raise ValueError(f"dout has shape {dout.shape}, expected {(N, F, Ho, Wo)}")
-    _, _, dout_transform, input_grad = _winograd_kernels()
+    input_transform, _, dout_transform, input_grad = _winograd_kernels()
     TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
+    if _workspace.owners.get(("wino_v", V.dtype.str)) is not token:  # overwritten since: transform again
+        V = _tile_array(C, N * TH * TW, dtype, "wino_v")
+        input_transform(np.ascontiguousarray(x), pad, V)
+        _workspace.owners["wino_v", V.dtype.str] = token
     dout = np.ascontiguousarray(dout, dtype=dtype)
     db = np.sum(dout, axis=(0, 2, 3), dtype=dtype)
     dM = _tile_array(F, N * TH * TW, dtype, "wino_m")
