@@ -268,9 +268,9 @@ def conv_backward_fast(dout, cache):
     xc = np.ascontiguousarray(x)
     dout = np.ascontiguousarray(dout, dtype=dtype)
     w_t = w.reshape(F, K).astype(dtype, copy=False).T
-    db = np.sum(dout, axis=(0, 2, 3), dtype=dtype)
-    dw = np.zeros((F, K), dtype=dtype)
-    dw_part = _workspace.get("dw", (F, K), dtype)
+    db = np.einsum("nfp->f", dout.reshape(N, F, Ho * Wo))  # faster than np.sum over axes (0, 2, 3)
+    dw_t = np.zeros((K, F), dtype=dtype)  # dw transposed: (K, m*P) @ (m*P, F) is the faster product
+    dw_part = _workspace.get("dw", (K, F), dtype)
     dx = np.empty((N, C, H, W), dtype=dtype)
     nb = _chunk_images(N, K, P)
     for n0 in range(0, N, nb):
@@ -280,12 +280,12 @@ def conv_backward_fast(dout, cache):
         dchunk = _workspace.get("dout", (F, m * P), dtype)
         # (m, F, H'*W') -> (F, m, H'*W')
         np.copyto(dchunk.reshape(F, m, P), dout[n0:n0 + m].reshape(m, F, P).transpose(1, 0, 2))
-        np.matmul(dchunk, cols.T, out=dw_part)  # (F, m*P) @ (m*P, K)
-        dw += dw_part
+        np.matmul(cols, dchunk.T, out=dw_part)  # (K, m*P) @ (m*P, F)
+        dw_t += dw_part
         # the columns are no longer needed: their gradient goes into the same buffer
         np.matmul(w_t, dchunk, out=cols)  # (K, F) @ (F, m*P)
         col2im_image_major(cols, dx[n0:n0 + m], HH, WW, pad, stride)
-    return dx, dw.reshape(w.shape), db
+    return dx, np.ascontiguousarray(dw_t.T).reshape(w.shape), db
 
 
 # ---------------------------------------------------------------------------------------------
