@@ -243,3 +243,27 @@ def test_interrupted_download_leaves_nothing(tmp_path):
     assert "interrupted" in out + err
     assert not (tmp_path / NAME).exists()
     assert not list(tmp_path.glob(".cifar-download.*"))
+
+
+def _file_size_limit(limit):
+    """preexec_fn: files the script writes cannot grow beyond `limit` bytes, as on a full disk
+    (writes fail with EFBIG instead of the process being killed by SIGXFSZ)."""
+    import resource
+
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+@pytest.mark.parametrize("limit,pattern", [
+    (10_000, "could not write the download"),  # the tarball itself does not fit
+    (5_000_000, "it is corrupt or the disk is full"),  # the tarball fits, a 30 MB batch does not
+])
+def test_disk_full(tmp_path, fake_tarball, limit, pattern):
+    """A disk that fills up during the download or the extraction: a clear error, nothing left behind."""
+    path, md5 = fake_tarball
+    assert 10_000 < path.stat().st_size < 5_000_000, path.stat().st_size
+    res = run(tmp_path, f"file://{path}", md5, preexec_fn=_file_size_limit(limit))
+    assert_clean_failure(res, tmp_path, pattern)
+    assert "free" in res.stderr and "disk" in res.stderr, res.stderr
