@@ -447,17 +447,25 @@ cdef Py_ssize_t _tiles(Py_ssize_t size, Py_ssize_t pad) except -1:
     return (size + 2 * pad - 3) // 2 + 1
 
 
+cdef Py_ssize_t _plane_stride(str name, const floating[:, :, :] A, Py_ssize_t channels,
+                              Py_ssize_t tiles) except -1:
+    """Check that A is a (16, channels, tiles) array with contiguous tiles; returns the distance
+    between its 16 planes, in elements."""
+    if A.shape[0] != 16 or A.shape[1] != channels or A.shape[2] != tiles:
+        raise ValueError(f"{name} has shape ({A.shape[0]}, {A.shape[1]}, {A.shape[2]}), "
+                         f"expected (16, {channels}, {tiles})")
+    if (tiles > 1 and A.strides[2] != sizeof(floating)) or A.strides[0] % sizeof(floating):
+        raise ValueError(f"{name} must be contiguous along its last axis (tiles)")
+    return A.strides[0] // sizeof(floating)
+
+
 def winograd_input_transform(const floating[:, :, :, ::1] x, int pad, floating[:, :, :] V):
     """V (16, C, N*TH*TW) <- B^T d B for every 4x4 input patch d of ``x`` (N, C, H, W)."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t TH = _tiles(H, pad), TW = _tiles(W, pad)
     cdef Py_ssize_t T = N * TH * TW
-    if V.shape[0] != 16 or V.shape[1] != C or V.shape[2] != T:
-        raise ValueError(f"V has shape ({V.shape[0]}, {V.shape[1]}, {V.shape[2]}), expected (16, {C}, {T})")
     cdef Py_ssize_t n, c, i, j, k, t
-    if (V.shape[2] > 1 and V.strides[2] != sizeof(floating)) or V.strides[0] % sizeof(floating):
-        raise ValueError("V must be contiguous along its last axis (tiles)")
-    cdef Py_ssize_t sk = V.strides[0] // sizeof(floating)
+    cdef Py_ssize_t sk = _plane_stride("V", V, C, T)
     cdef floating d[16]
     cdef floating *v
     cdef const floating *plane
@@ -482,13 +490,10 @@ def winograd_output_transform(const floating[:, :, :] M, const floating[::1] bia
     cdef Py_ssize_t N = out.shape[0], F = out.shape[1], Ho = out.shape[2], Wo = out.shape[3]
     cdef Py_ssize_t TH = (Ho + 1) // 2, TW = (Wo + 1) // 2
     cdef Py_ssize_t T = N * TH * TW
-    if M.shape[0] != 16 or M.shape[1] != F or M.shape[2] != T or bias.shape[0] != F:
-        raise ValueError(f"M has shape ({M.shape[0]}, {M.shape[1]}, {M.shape[2]}) and bias ({bias.shape[0]},), "
-                         f"expected (16, {F}, {T}) and ({F},)")
+    if bias.shape[0] != F:
+        raise ValueError(f"bias has shape ({bias.shape[0]},), expected ({F},)")
     cdef Py_ssize_t n, f, i, j, k, t, a, h, ww
-    if (M.shape[2] > 1 and M.strides[2] != sizeof(floating)) or M.strides[0] % sizeof(floating):
-        raise ValueError("M must be contiguous along its last axis (tiles)")
-    cdef Py_ssize_t sk = M.strides[0] // sizeof(floating)
+    cdef Py_ssize_t sk = _plane_stride("M", M, F, T)
     cdef floating m[16]
     cdef floating r[8]
     cdef floating y[4]
@@ -532,12 +537,8 @@ def winograd_dout_transform(const floating[:, :, :, ::1] dout, floating[:, :, :]
     cdef Py_ssize_t N = dout.shape[0], F = dout.shape[1], Ho = dout.shape[2], Wo = dout.shape[3]
     cdef Py_ssize_t TH = (Ho + 1) // 2, TW = (Wo + 1) // 2
     cdef Py_ssize_t T = N * TH * TW
-    if dM.shape[0] != 16 or dM.shape[1] != F or dM.shape[2] != T:
-        raise ValueError(f"dM has shape ({dM.shape[0]}, {dM.shape[1]}, {dM.shape[2]}), expected (16, {F}, {T})")
     cdef Py_ssize_t n, f, i, j, k, t, a, h, ww
-    if (dM.shape[2] > 1 and dM.strides[2] != sizeof(floating)) or dM.strides[0] % sizeof(floating):
-        raise ValueError("dM must be contiguous along its last axis (tiles)")
-    cdef Py_ssize_t sk = dM.strides[0] // sizeof(floating)
+    cdef Py_ssize_t sk = _plane_stride("dM", dM, F, T)
     cdef floating g[4]
     cdef floating r[8]
     cdef const floating *src
@@ -584,12 +585,8 @@ def winograd_input_grad(const floating[:, :, :] dV, int pad, floating[:, :, :, :
     cdef Py_ssize_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3]
     cdef Py_ssize_t TH = _tiles(H, pad), TW = _tiles(W, pad)
     cdef Py_ssize_t T = N * TH * TW
-    if dV.shape[0] != 16 or dV.shape[1] != C or dV.shape[2] != T:
-        raise ValueError(f"dV has shape ({dV.shape[0]}, {dV.shape[1]}, {dV.shape[2]}), expected (16, {C}, {T})")
     cdef Py_ssize_t n, c, i, j, k, t, a, b, h0, w0, h, ww
-    if (dV.shape[2] > 1 and dV.strides[2] != sizeof(floating)) or dV.strides[0] % sizeof(floating):
-        raise ValueError("dV must be contiguous along its last axis (tiles)")
-    cdef Py_ssize_t sk = dV.strides[0] // sizeof(floating)
+    cdef Py_ssize_t sk = _plane_stride("dV", dV, C, T)
     cdef floating d[16]
     cdef const floating *src
     cdef floating *plane
