@@ -299,8 +299,8 @@ WINOGRAD_MIN_CHANNELS = 16
 # F(2x2, 3x3) (Lavin & Gray, 2016): a 2x2 output tile y of a 3x3 filter g over a 4x4 input patch d is
 # y = A^T [(G g G^T) * (B^T d B)] A, with * elementwise. Summed over the input channels, the 4x4
 # elementwise products become 16 matrix products (one per tile element) of (F, C) by (C, tiles):
-# 16 multiply-adds per 4 outputs and channel instead of 36. The transforms are exact in binary
-# floating point (coefficients 0, +-1/2, +-1), so results match the direct method to rounding.
+# 16 multiply-adds per 4 outputs and channel instead of 36. The transform coefficients (0, +-1/2,
+# +-1) are exact in binary floating point, so results match the direct method to rounding.
 _WINO_BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
 _WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=np.float64)
 _WINO_AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
@@ -345,6 +345,7 @@ def _winograd_patches_numpy(x, pad, TH, TW):
 
 
 def _winograd_input_numpy(x, pad, V):
+    """NumPy version of the compiled winograd_input_transform: V (16, C, N*TH*TW) <- B^T d B."""
     N, C, H, W = x.shape
     TH, TW = (H + 2 * pad - 2 + 1) // 2, (W + 2 * pad - 2 + 1) // 2
     BT = _WINO_BT.astype(x.dtype)
@@ -353,6 +354,7 @@ def _winograd_input_numpy(x, pad, V):
 
 
 def _winograd_output_numpy(M, b, out):
+    """NumPy version of winograd_output_transform: out (N, F, H', W') <- A^T m A + b."""
     N, F, Ho, Wo = out.shape
     TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
     AT = _WINO_AT.astype(M.dtype)
@@ -361,6 +363,7 @@ def _winograd_output_numpy(M, b, out):
 
 
 def _winograd_dout_numpy(dout, dM):
+    """NumPy version of winograd_dout_transform: dM (16, F, N*TH*TW) <- A g A^T."""
     N, F, Ho, Wo = dout.shape
     TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
     g = np.zeros((N, F, 2 * TH, 2 * TW), dtype=dout.dtype)
@@ -372,6 +375,7 @@ def _winograd_dout_numpy(dout, dM):
 
 
 def _winograd_input_grad_numpy(dV, pad, dx):
+    """NumPy version of winograd_input_grad: dx (N, C, H, W) <- sum of B dv B^T over the patches."""
     N, C, H, W = dx.shape
     TH, TW = (H + 2 * pad - 2 + 1) // 2, (W + 2 * pad - 2 + 1) // 2
     BT = _WINO_BT.astype(dV.dtype)
