@@ -80,14 +80,25 @@ class _Workspace(threading.local):
             self.owners.pop(key, None)
         return buf[:size].reshape(shape)
 
+    def claim(self, name, dtype, token):
+        """Record that buffer ``name`` now holds the data of the call identified by ``token``."""
+        self.owners[name, np.dtype(dtype).str] = token
+
+    def holds(self, name, dtype, token):
+        """Whether buffer ``name`` still holds what ``token`` claimed (not reallocated or claimed since)."""
+        return self.owners.get((name, np.dtype(dtype).str)) is token
+
+    def clear(self):
+        self.buffers.clear()
+        self.owners.clear()
+
 
 _workspace = _Workspace()
 
 
 def clear_workspace():
     """Free the work buffers the fast layers keep between calls (in this thread)."""
-    _workspace.buffers.clear()
-    _workspace.owners.clear()
+    _workspace.clear()
 
 
 def _conv_shapes(x, w, b, conv_param):
@@ -427,7 +438,7 @@ def conv_forward_winograd(x, w, b, conv_param):
     # pass in this thread since): a fresh 30 MB array per call costs more in page faults than the
     # transform itself. The token says whose transform the buffer holds.
     token = object()
-    _workspace.owners["wino_v", V.dtype.str] = token
+    _workspace.claim("wino_v", dtype, token)
     M = _tile_array(F, N * TH * TW, dtype, "wino_m")
     np.matmul(U, V, out=M)  # 16 x (F, C) @ (C, tiles)
     out = np.empty((N, F, Ho, Wo), dtype=dtype)
@@ -451,10 +462,10 @@ def conv_backward_winograd(dout, cache):
         raise ValueError(f"dout has shape {dout.shape}, expected {(N, F, Ho, Wo)}")
     input_transform, _, dout_transform, input_grad = _winograd_kernels()
     TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
-    if _workspace.owners.get(("wino_v", V.dtype.str)) is not token:  # overwritten since: transform again
+    if not _workspace.holds("wino_v", dtype, token):  # overwritten since: transform again
         V = _tile_array(C, N * TH * TW, dtype, "wino_v")
         input_transform(np.ascontiguousarray(x), pad, V)
-        _workspace.owners["wino_v", V.dtype.str] = token
+        _workspace.claim("wino_v", dtype, token)
     dout = np.ascontiguousarray(dout, dtype=dtype)
     db = np.sum(dout, axis=(0, 2, 3), dtype=dtype)
     dM = _tile_array(F, N * TH * TW, dtype, "wino_m")
