@@ -127,6 +127,13 @@ def _conv_shapes(x, w, b, conv_param):
     return N, C, H, W, F, HH, WW, stride, pad, Ho, Wo
 
 
+def _bias_gradient(dout):
+    """db (F,) = dout (N, F, H', W') summed over images and positions (einsum: faster than
+    np.sum over axes (0, 2, 3))."""
+    N, F = dout.shape[:2]
+    return np.einsum("nfp->f", dout.reshape(N, F, -1))
+
+
 def _float_dtype(x):
     if x.dtype not in (np.float32, np.float64):
         raise TypeError(f"the fast layers work on float32 or float64 arrays, got {x.dtype}")
@@ -279,7 +286,7 @@ def conv_backward_fast(dout, cache):
     xc = np.ascontiguousarray(x)
     dout = np.ascontiguousarray(dout, dtype=dtype)
     w_t = w.reshape(F, K).astype(dtype, copy=False).T
-    db = np.einsum("nfp->f", dout.reshape(N, F, Ho * Wo))  # faster than np.sum over axes (0, 2, 3)
+    db = _bias_gradient(dout)
     dw_t = np.zeros((K, F), dtype=dtype)  # dw transposed: (K, m*P) @ (m*P, F) is the faster product
     dw_part = _workspace.get("dw", (K, F), dtype)
     dx = np.empty((N, C, H, W), dtype=dtype)
@@ -315,6 +322,7 @@ WINOGRAD_MIN_CHANNELS = 16
 _WINO_BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
 _WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=np.float64)
 _WINO_AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
+_WINO_GG = np.kron(_WINO_G, _WINO_G)  # (16, 9): GG[4a+b, 3i+j] = G[a, i] G[b, j]
 
 
 def _winograd_applies(C, F, HH, WW, stride):
@@ -336,14 +344,12 @@ def _tile_array(channels, tiles, dtype, name):
 def _winograd_filters(w, dtype):
     """U (16, F, C): G w G^T for every (output, input) channel pair of ``w`` (F, C, 3, 3)."""
     F, C = w.shape[:2]
-    GG = np.kron(_WINO_G, _WINO_G).astype(dtype)  # (16, 9): GG[4a+b, 3i+j] = G[a, i] G[b, j]
-    return (GG @ w.reshape(F * C, 9).astype(dtype, copy=False).T).reshape(16, F, C)
+    return (_WINO_GG.astype(dtype) @ w.reshape(F * C, 9).astype(dtype, copy=False).T).reshape(16, F, C)
 
 
 def _winograd_filters_backward(dU, F, C):
     """dw (F, C, 3, 3) = G^T dU G, the gradient of the filter transform."""
-    GG = np.kron(_WINO_G, _WINO_G).astype(dU.dtype)
-    return (dU.reshape(16, F * C).T @ GG).reshape(F, C, 3, 3)
+    return (dU.reshape(16, F * C).T @ _WINO_GG.astype(dU.dtype)).reshape(F, C, 3, 3)
 
 
 def _winograd_patches_numpy(x, pad, TH, TW):
@@ -467,7 +473,7 @@ def conv_backward_winograd(dout, cache):
         input_transform(np.ascontiguousarray(x), pad, V)
         _workspace.claim("wino_v", dtype, token)
     dout = np.ascontiguousarray(dout, dtype=dtype)
-    db = np.sum(dout, axis=(0, 2, 3), dtype=dtype)
+    db = _bias_gradient(dout)
     dM = _tile_array(F, N * TH * TW, dtype, "wino_m")
     dout_transform(dout, dM)
     dU = np.matmul(dM, V.transpose(0, 2, 1))  # 16 x (F, tiles) @ (tiles, C)
