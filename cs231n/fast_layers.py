@@ -325,6 +325,11 @@ _WINO_AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
 _WINO_GG = np.kron(_WINO_G, _WINO_G)  # (16, 9): GG[4a+b, 3i+j] = G[a, i] G[b, j]
 
 
+def _tile_grid(Ho, Wo):
+    """(TH, TW): 2x2 output tiles per column and per row of an Ho x Wo output (the last may be partial)."""
+    return (Ho + 1) // 2, (Wo + 1) // 2
+
+
 def _winograd_applies(C, F, HH, WW, stride):
     return HH == 3 and WW == 3 and stride == 1 and min(C, F) >= WINOGRAD_MIN_CHANNELS
 
@@ -364,7 +369,7 @@ def _winograd_patches_numpy(x, pad, TH, TW):
 def _winograd_input_numpy(x, pad, V):
     """NumPy version of the compiled winograd_input_transform: V (16, C, N*TH*TW) <- B^T d B."""
     N, C, H, W = x.shape
-    TH, TW = (H + 2 * pad - 2 + 1) // 2, (W + 2 * pad - 2 + 1) // 2
+    TH, TW = _tile_grid(H + 2 * pad - 2, W + 2 * pad - 2)
     BT = _WINO_BT.astype(x.dtype)
     d = _winograd_patches_numpy(x, pad, TH, TW)
     V[...] = np.einsum("ai,nctuij,bj->abcntu", BT, d, BT, optimize=True).reshape(V.shape)
@@ -373,7 +378,7 @@ def _winograd_input_numpy(x, pad, V):
 def _winograd_output_numpy(M, b, out):
     """NumPy version of winograd_output_transform: out (N, F, H', W') <- A^T m A + b."""
     N, F, Ho, Wo = out.shape
-    TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
+    TH, TW = _tile_grid(Ho, Wo)
     AT = _WINO_AT.astype(M.dtype)
     y = np.einsum("ai,ijfntu,bj->nftaub", AT, M.reshape(4, 4, F, N, TH, TW), AT, optimize=True)
     out[...] = y.reshape(N, F, 2 * TH, 2 * TW)[:, :, :Ho, :Wo] + b[None, :, None, None]
@@ -382,7 +387,7 @@ def _winograd_output_numpy(M, b, out):
 def _winograd_dout_numpy(dout, dM):
     """NumPy version of winograd_dout_transform: dM (16, F, N*TH*TW) <- A g A^T."""
     N, F, Ho, Wo = dout.shape
-    TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
+    TH, TW = _tile_grid(Ho, Wo)
     g = np.zeros((N, F, 2 * TH, 2 * TW), dtype=dout.dtype)
     g[:, :, :Ho, :Wo] = dout
     AT = _WINO_AT.astype(dout.dtype)
@@ -394,7 +399,7 @@ def _winograd_dout_numpy(dout, dM):
 def _winograd_input_grad_numpy(dV, pad, dx):
     """NumPy version of winograd_input_grad: dx (N, C, H, W) <- sum of B dv B^T over the patches."""
     N, C, H, W = dx.shape
-    TH, TW = (H + 2 * pad - 2 + 1) // 2, (W + 2 * pad - 2 + 1) // 2
+    TH, TW = _tile_grid(H + 2 * pad - 2, W + 2 * pad - 2)
     BT = _WINO_BT.astype(dV.dtype)
     dd = np.einsum("ai,abcntu,bj->nctuij", BT, dV.reshape(4, 4, C, N, TH, TW), BT, optimize=True)
     dxp = np.zeros((N, C, 2 * TH + 2, 2 * TW + 2), dtype=dV.dtype)
@@ -436,7 +441,7 @@ def conv_forward_winograd(x, w, b, conv_param):
         raise ValueError(f"Winograd's F(2x2, 3x3) needs 3x3 filters and stride 1, got {HH}x{WW} filters "
                          f"and stride {stride}; use conv_forward_fast")
     input_transform, output_transform, _, _ = _winograd_kernels()
-    TH, TW = (Ho + 1) // 2, (Wo + 1) // 2  # 2x2 output tiles per column and row
+    TH, TW = _tile_grid(Ho, Wo)
     U = _winograd_filters(w, dtype)
     V = _tile_array(C, N * TH * TW, dtype, "wino_v")
     input_transform(np.ascontiguousarray(x), pad, V)
@@ -467,7 +472,7 @@ def conv_backward_winograd(dout, cache):
     if dout.shape != (N, F, Ho, Wo):
         raise ValueError(f"dout has shape {dout.shape}, expected {(N, F, Ho, Wo)}")
     input_transform, _, dout_transform, input_grad = _winograd_kernels()
-    TH, TW = (Ho + 1) // 2, (Wo + 1) // 2
+    TH, TW = _tile_grid(Ho, Wo)
     if not _workspace.holds("wino_v", dtype, token):  # overwritten since: transform again
         V = _tile_array(C, N * TH * TW, dtype, "wino_v")
         input_transform(np.ascontiguousarray(x), pad, V)
