@@ -392,6 +392,23 @@ cdef inline void _load_patch(const floating *plane, Py_ssize_t H, Py_ssize_t W, 
                     d[4 * a + b] = 0
 
 
+cdef inline void _add_patch(floating *plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t h0, Py_ssize_t w0,
+                            const floating *d) noexcept nogil:
+    """plane[h0:h0+4, w0:w0+4] += d (4x4, row-major), skipping what falls outside the H x W plane."""
+    cdef Py_ssize_t a, b, h, ww
+    if h0 >= 0 and w0 >= 0 and h0 + 4 <= H and w0 + 4 <= W:
+        for a in range(4):
+            for b in range(4):
+                plane[(h0 + a) * W + w0 + b] += d[4 * a + b]
+    else:
+        for a in range(4):
+            h = h0 + a
+            for b in range(4):
+                ww = w0 + b
+                if 0 <= h < H and 0 <= ww < W:
+                    plane[h * W + ww] += d[4 * a + b]
+
+
 cdef inline void _bt_d_b(floating *d) noexcept nogil:
     """d <- B^T d B in place (4x4 row-major)."""
     cdef Py_ssize_t a, b
@@ -585,7 +602,7 @@ def winograd_input_grad(const floating[:, :, :] dV, int pad, floating[:, :, :, :
     cdef Py_ssize_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3]
     cdef Py_ssize_t TH = _tiles(H, pad), TW = _tiles(W, pad)
     cdef Py_ssize_t T = N * TH * TW
-    cdef Py_ssize_t n, c, i, j, k, t, a, b, h0, w0, h, ww
+    cdef Py_ssize_t n, c, i, j, k, t
     cdef Py_ssize_t sk = _plane_stride("dV", dV, C, T)
     cdef floating d[16]
     cdef const floating *src
@@ -602,17 +619,5 @@ def winograd_input_grad(const floating[:, :, :] dV, int pad, floating[:, :, :, :
                         for k in range(16):
                             d[k] = src[k * sk + t]
                         _b_d_bt(d)
-                        h0 = 2 * i - pad
-                        w0 = 2 * j - pad
-                        if h0 >= 0 and w0 >= 0 and h0 + 4 <= H and w0 + 4 <= W:
-                            for a in range(4):
-                                for b in range(4):
-                                    plane[(h0 + a) * W + w0 + b] += d[4 * a + b]
-                        else:
-                            for a in range(4):
-                                h = h0 + a
-                                for b in range(4):
-                                    ww = w0 + b
-                                    if 0 <= h < H and 0 <= ww < W:
-                                        plane[h * W + ww] += d[4 * a + b]
+                        _add_patch(plane, H, W, 2 * i - pad, 2 * j - pad, d)
     return dx
