@@ -26,7 +26,9 @@ def main():
     X_train, y_train = data["X_train"], data["y_train"]
 
     def accuracies(W):
-        return tuple(float(np.mean(np.argmax(data["X_" + s] @ W, axis=1) == data["y_" + s])) for s in ("val", "test"))
+        model = LinearSVM()
+        model.W = W
+        return tuple(float(np.mean(model.predict(data["X_" + s]) == data["y_" + s])) for s in ("val", "test"))
 
     print(f"{'lr':>8} {'reg':>7} | {'4000 iterations':>17} | {'+ decayed lr':>17} | {'averaged':>17} | time")
     print(f"{'':>8} {'':>7} | {'val':>8} {'test':>8} | {'val':>8} {'test':>8} | {'val':>8} {'test':>8} |")
