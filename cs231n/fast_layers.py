@@ -23,11 +23,13 @@ chunks of images whose columns fit in the cache (``CHUNK_ELEMENTS``), so the col
 and consumed while they are cache-resident instead of streaming tens of megabytes through memory.
 The columns are recomputed in the backward pass instead of being cached, into work buffers that
 are reused between calls (allocating them afresh on every call costs page faults). For 3x3 filters
-with stride 1 and at least ``WINOGRAD_MIN_CHANNELS`` input and output channels, ``conv_*_fast``
-use ``conv_*_winograd`` instead: Winograd's F(2x2, 3x3) algorithm, which needs 16 multiplications
-per 2x2 output tile and channel where the direct method needs 36 (the transforms are compiled
-kernels; the 16 products per pass are BLAS calls). Its results equal the direct method's to
-rounding (tests/test_fast_layers.py).
+with stride 1 and at least ``WINOGRAD_MIN_CHANNELS`` input channels, ``conv_*_fast``
+use ``conv_*_winograd`` instead: Winograd's algorithm with 4x4 output tiles, F(4x4, 3x3), which
+needs 36 multiplications per tile and channel where the direct method needs 144 (or with 2x2
+tiles, F(2x2, 3x3): 16 instead of 36, for outputs too small for 4x4 tiles to pay). The transforms
+are compiled kernels; the 36 (or 16) products per pass are BLAS calls. Results equal the direct
+method's to rounding: in float32 about 1e-6 of the largest output with 4x4 tiles, 1e-7 with 2x2
+tiles and with im2col (tests/test_fast_layers.py).
 ``conv_*_im2col`` and ``conv_*_strides`` are the two algorithms of the 2022 kit, kept for
 comparison; ``max_pool_*_fast`` is a direct kernel that records the argmax of every window;
 ``max_pool_*_reshape`` (windows that tile, pool size == stride) and ``max_pool_*_im2col`` are the
@@ -229,7 +231,7 @@ def conv_forward_fast(x, w, b, conv_param):
     out : ndarray of shape (N, F, H', W'), dtype of ``x``
     cache : tuple
         ``(x, w, b, conv_param)``, as the naive layer's; for 3x3 filters with stride 1 and at least
-        ``WINOGRAD_MIN_CHANNELS`` channels, the cache of :func:`conv_forward_winograd`, which also
+        ``WINOGRAD_MIN_CHANNELS`` input channels, the cache of :func:`conv_forward_winograd`, which also
         holds the transformed filters and input.
     """
     N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
@@ -237,7 +239,7 @@ def conv_forward_fast(x, w, b, conv_param):
     if BACKEND != "cython":
         out, _ = conv_forward_strides_numpy(x, w.astype(dtype, copy=False), b.astype(dtype, copy=False), conv_param)
         return out, (x, w, b, conv_param)
-    if _winograd_applies(C, F, HH, WW, stride):
+    if _winograd_applies(C, HH, WW, stride):
         return conv_forward_winograd(x, w, b, conv_param)
     K, P = C * HH * WW, Ho * Wo
     xc = np.ascontiguousarray(x)
@@ -309,103 +311,145 @@ def conv_backward_fast(dout, cache):
 # ---------------------------------------------------------------------------------------------
 # convolution: Winograd's minimal filtering for 3x3 filters with stride 1
 
-#: ``conv_*_fast`` use Winograd's algorithm for 3x3 filters with stride 1 when both the input and the
-#: output have at least this many channels; with fewer, the transforms cost more than the products
-#: they save (measured: S4 of benchmarks/bench_fast_layers.py, 3 input channels, is 2x slower).
-WINOGRAD_MIN_CHANNELS = 16
+#: ``conv_*_fast`` use Winograd's algorithm for 3x3 filters with stride 1 when the input has at least
+#: this many channels. The input channels are the inner dimension of Winograd's products; with fewer,
+#: the products are too thin to pay for the transforms (measured, forward + backward, batch 64:
+#: 3 -> 64 channels on 32x32, S4 of benchmarks/bench_fast_layers.py, 1.7x slower than im2col; 4 -> 64
+#: 1.4x slower; 8 -> 64 on 16x16 within 10% either way; 64 -> 4, 64 -> 8, 8 -> 8 1.4-2x faster).
+WINOGRAD_MIN_CHANNELS = 8
 
-# F(2x2, 3x3) (Lavin & Gray, 2016): a 2x2 output tile y of a 3x3 filter g over a 4x4 input patch d is
-# y = A^T [(G g G^T) * (B^T d B)] A, with * elementwise. Summed over the input channels, the 4x4
-# elementwise products become 16 matrix products (one per tile element) of (F, C) by (C, tiles):
-# 16 multiply-adds per 4 outputs and channel instead of 36. The transform coefficients (0, +-1/2,
-# +-1) are exact in binary floating point, so results match the direct method to rounding.
-_WINO_BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
-_WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype=np.float64)
-_WINO_AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64)
-_WINO_GG = np.kron(_WINO_G, _WINO_G)  # (16, 9): GG[4a+b, 3i+j] = G[a, i] G[b, j]
+# F(m x m, 3x3) (Lavin & Gray, 2016), m = 2 or 4: an m x m output tile y of a 3x3 filter g over the
+# a x a input patch d (a = m + 2) is y = A^T [(G g G^T) * (B^T d B)] A, with * elementwise. Summed
+# over the input channels, the a x a elementwise products become a^2 matrix products (one per tile
+# element) of (F, C) by (C, tiles): 16 multiply-adds per 4 outputs and channel for m = 2, 36 per 16
+# for m = 4, where the direct method needs 9 per output. F(2x2, 3x3) uses only 0, +-1/2 and +-1,
+# exact in binary floating point; F(4x4, 3x3) uses up to 8 in B and A and 1/6, 1/24 in G, so its
+# float32 results are about 10x further from the exact values than the direct method's (about
+# 1e-6 of the largest output instead of 1e-7; measured in tests/test_fast_layers.py).
+_WINO_BT = {
+    2: np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64),
+    4: np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+                 [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]], dtype=np.float64),
+}
+_WINO_G = {
+    2: np.array([[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]]),
+    4: np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+                 [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]]),
+}
+_WINO_AT = {
+    2: np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=np.float64),
+    4: np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
+                dtype=np.float64),
+}
+# (a^2, 9): GG[a*r + s, 3*i + j] = G[r, i] G[s, j], the filter transform G g G^T as one matrix
+_WINO_GG = {m: np.kron(G, G) for m, G in _WINO_G.items()}
+WINOGRAD_TILES = (2, 4)
 
 
-def _tile_grid(Ho, Wo):
-    """(TH, TW): 2x2 output tiles per column and per row of an Ho x Wo output (the last may be partial)."""
-    return (Ho + 1) // 2, (Wo + 1) // 2
+def _winograd_tile(Ho, Wo):
+    """The output tile size, 2 or 4, that needs fewer products for an Ho x Wo output.
+
+    a^2 products per tile: 16 * ceil(Ho/2) * ceil(Wo/2) for m = 2 against 36 * ceil(Ho/4) *
+    ceil(Wo/4) for m = 4; on a tie (small outputs) the more accurate m = 2.
+    """
+    cost = {m: (m + 2) ** 2 * (-(-Ho // m)) * (-(-Wo // m)) for m in WINOGRAD_TILES}
+    return 4 if cost[4] < cost[2] else 2
 
 
-def _winograd_applies(C, F, HH, WW, stride):
-    return HH == 3 and WW == 3 and stride == 1 and min(C, F) >= WINOGRAD_MIN_CHANNELS
+def _tile_grid(Ho, Wo, m):
+    """(TH, TW): m x m output tiles per column and per row of an Ho x Wo output (the last may be partial)."""
+    return -(-Ho // m), -(-Wo // m)
 
 
-def _tile_array(channels, tiles, dtype, name):
-    """A (16, channels, tiles) work array from the workspace.
+def _winograd_applies(C, HH, WW, stride):
+    return HH == 3 and WW == 3 and stride == 1 and C >= WINOGRAD_MIN_CHANNELS
 
-    The 16 planes are 64 bytes further apart than they would be in a contiguous array: planes a
-    multiple of 4 KiB apart land in the same cache sets, and the transforms, which touch all 16
-    planes for every tile, ran 6x slower that way.
+
+def _tile_array(planes, channels, tiles, dtype, name):
+    """A (planes, channels, tiles) work array from the workspace.
+
+    The planes are 64 bytes further apart than they would be in a contiguous array: planes a
+    multiple of 4 KiB apart land in the same cache sets, and the transforms, which touch every plane
+    for every tile, ran 6x slower that way.
     """
     size = channels * tiles
-    buf = _workspace.get(name, (16, size + 64 // np.dtype(dtype).itemsize), dtype)
-    return buf[:, :size].reshape(16, channels, tiles)
+    buf = _workspace.get(name, (planes, size + 64 // np.dtype(dtype).itemsize), dtype)
+    return buf[:, :size].reshape(planes, channels, tiles)
 
 
-def _winograd_filters(w, dtype):
-    """U (16, F, C): G w G^T for every (output, input) channel pair of ``w`` (F, C, 3, 3)."""
+def _tile_size(planes):
+    """m from the a^2 planes of a transformed array (16 -> 2, 36 -> 4)."""
+    return {16: 2, 36: 4}[planes]
+
+
+def _winograd_filters(w, dtype, m):
+    """U (a^2, F, C): G w G^T for every (output, input) channel pair of ``w`` (F, C, 3, 3)."""
     F, C = w.shape[:2]
-    return (_WINO_GG.astype(dtype) @ w.reshape(F * C, 9).astype(dtype, copy=False).T).reshape(16, F, C)
+    GG = _WINO_GG[m].astype(dtype)
+    return (GG @ w.reshape(F * C, 9).astype(dtype, copy=False).T).reshape(len(GG), F, C)
 
 
 def _winograd_filters_backward(dU, F, C):
     """dw (F, C, 3, 3) = G^T dU G, the gradient of the filter transform."""
-    return (dU.reshape(16, F * C).T @ _WINO_GG.astype(dU.dtype)).reshape(F, C, 3, 3)
+    GG = _WINO_GG[_tile_size(dU.shape[0])].astype(dU.dtype)
+    return (dU.reshape(len(GG), F * C).T @ GG).reshape(F, C, 3, 3)
 
 
-def _winograd_patches_numpy(x, pad, TH, TW):
-    """View (N, C, TH, TW, 4, 4) of the input patches, zero-padded (NumPy fallback)."""
+def _winograd_patches_numpy(x, pad, TH, TW, m):
+    """View (N, C, TH, TW, a, a) of the input patches, zero-padded (NumPy fallback)."""
     N, C, H, W = x.shape
-    xp = np.zeros((N, C, 2 * TH + 2, 2 * TW + 2), dtype=x.dtype)  # covers H + 2*pad rows, W + 2*pad columns
+    xp = np.zeros((N, C, m * TH + 2, m * TW + 2), dtype=x.dtype)  # covers H + 2*pad rows, W + 2*pad columns
     xp[:, :, pad:pad + H, pad:pad + W] = x
     s = xp.strides
-    return np.lib.stride_tricks.as_strided(xp, (N, C, TH, TW, 4, 4), (s[0], s[1], 2 * s[2], 2 * s[3], s[2], s[3]))
+    a = m + 2
+    return np.lib.stride_tricks.as_strided(xp, (N, C, TH, TW, a, a), (s[0], s[1], m * s[2], m * s[3], s[2], s[3]))
 
 
 def _winograd_input_numpy(x, pad, V):
-    """NumPy version of the compiled winograd_input_transform: V (16, C, N*TH*TW) <- B^T d B."""
+    """NumPy version of the compiled winograd_input_transform: V (a^2, C, N*TH*TW) <- B^T d B."""
     N, C, H, W = x.shape
-    TH, TW = _tile_grid(H + 2 * pad - 2, W + 2 * pad - 2)
-    BT = _WINO_BT.astype(x.dtype)
-    d = _winograd_patches_numpy(x, pad, TH, TW)
+    m = _tile_size(V.shape[0])
+    TH, TW = _tile_grid(H + 2 * pad - 2, W + 2 * pad - 2, m)
+    BT = _WINO_BT[m].astype(x.dtype)
+    d = _winograd_patches_numpy(x, pad, TH, TW, m)
     V[...] = np.einsum("ai,nctuij,bj->abcntu", BT, d, BT, optimize=True).reshape(V.shape)
 
 
 def _winograd_output_numpy(M, b, out):
-    """NumPy version of winograd_output_transform: out (N, F, H', W') <- A^T m A + b."""
+    """NumPy version of winograd_output_transform: out (N, F, H', W') <- A^T y A + b."""
     N, F, Ho, Wo = out.shape
-    TH, TW = _tile_grid(Ho, Wo)
-    AT = _WINO_AT.astype(M.dtype)
-    y = np.einsum("ai,ijfntu,bj->nftaub", AT, M.reshape(4, 4, F, N, TH, TW), AT, optimize=True)
-    out[...] = y.reshape(N, F, 2 * TH, 2 * TW)[:, :, :Ho, :Wo] + b[None, :, None, None]
+    m = _tile_size(M.shape[0])
+    TH, TW = _tile_grid(Ho, Wo, m)
+    AT = _WINO_AT[m].astype(M.dtype)
+    y = np.einsum("ai,ijfntu,bj->nftaub", AT, M.reshape(m + 2, m + 2, F, N, TH, TW), AT, optimize=True)
+    out[...] = y.reshape(N, F, m * TH, m * TW)[:, :, :Ho, :Wo] + b[None, :, None, None]
 
 
 def _winograd_dout_numpy(dout, dM):
-    """NumPy version of winograd_dout_transform: dM (16, F, N*TH*TW) <- A g A^T."""
+    """NumPy version of winograd_dout_transform: dM (a^2, F, N*TH*TW) <- A g A^T."""
     N, F, Ho, Wo = dout.shape
-    TH, TW = _tile_grid(Ho, Wo)
-    g = np.zeros((N, F, 2 * TH, 2 * TW), dtype=dout.dtype)
+    m = _tile_size(dM.shape[0])
+    TH, TW = _tile_grid(Ho, Wo, m)
+    g = np.zeros((N, F, m * TH, m * TW), dtype=dout.dtype)
     g[:, :, :Ho, :Wo] = dout
-    AT = _WINO_AT.astype(dout.dtype)
-    # (N, F, 2*TH, 2*TW) -> (N, F, TH, 2, TW, 2): the 2x2 tiles
-    dM[...] = np.einsum("ai,nftaub,bj->ijfntu", AT, g.reshape(N, F, TH, 2, TW, 2), AT,
+    AT = _WINO_AT[m].astype(dout.dtype)
+    # (N, F, m*TH, m*TW) -> (N, F, TH, m, TW, m): the m x m tiles
+    dM[...] = np.einsum("ai,nftaub,bj->ijfntu", AT, g.reshape(N, F, TH, m, TW, m), AT,
                         optimize=True).reshape(dM.shape)
 
 
 def _winograd_input_grad_numpy(dV, pad, dx):
-    """NumPy version of winograd_input_grad: dx (N, C, H, W) <- sum of B dv B^T over the patches."""
+    """NumPy version of winograd_input_grad: dx (N, C, H, W) <- sum of B v B^T over the patches."""
     N, C, H, W = dx.shape
-    TH, TW = _tile_grid(H + 2 * pad - 2, W + 2 * pad - 2)
-    BT = _WINO_BT.astype(dV.dtype)
-    dd = np.einsum("ai,abcntu,bj->nctuij", BT, dV.reshape(4, 4, C, N, TH, TW), BT, optimize=True)
-    dxp = np.zeros((N, C, 2 * TH + 2, 2 * TW + 2), dtype=dV.dtype)
-    for i in range(4):
-        for j in range(4):
-            dxp[:, :, i:i + 2 * TH:2, j:j + 2 * TW:2] += dd[..., i, j]
+    m = _tile_size(dV.shape[0])
+    a = m + 2
+    TH, TW = _tile_grid(H + 2 * pad - 2, W + 2 * pad - 2, m)
+    BT = _WINO_BT[m].astype(dV.dtype)
+    dd = np.einsum("ai,abcntu,bj->nctuij", BT, dV.reshape(a, a, C, N, TH, TW), BT, optimize=True)
+    dxp = np.zeros((N, C, m * TH + 2, m * TW + 2), dtype=dV.dtype)
+    for i in range(a):
+        for j in range(a):
+            dxp[:, :, i:i + m * TH:m, j:j + m * TW:m] += dd[..., i, j]
     dx[...] = dxp[:, :, pad:pad + H, pad:pad + W]
 
 
@@ -415,8 +459,8 @@ def _winograd_kernels():
     return _winograd_input_numpy, _winograd_output_numpy, _winograd_dout_numpy, _winograd_input_grad_numpy
 
 
-def conv_forward_winograd(x, w, b, conv_param):
-    """Convolution with 3x3 filters and stride 1 by Winograd's F(2x2, 3x3) algorithm.
+def conv_forward_winograd(x, w, b, conv_param, tile=None):
+    """Convolution with 3x3 filters and stride 1 by Winograd's F(m x m, 3x3) algorithm.
 
     Parameters
     ----------
@@ -425,40 +469,48 @@ def conv_forward_winograd(x, w, b, conv_param):
     b : ndarray of shape (F,)
     conv_param : dict
         ``stride`` (must be 1) and ``pad`` (any).
+    tile : {2, 4, None}
+        The output tile size m: F(2x2, 3x3) needs 16 products per 2x2 tile, F(4x4, 3x3) 36 per
+        4x4 tile (fewer per output, slightly less accurate in float32). None picks the one with
+        fewer products for this output size.
 
     Returns
     -------
     out : ndarray of shape (N, F, H + 2*pad - 2, W + 2*pad - 2), dtype of ``x``
     cache : tuple
-        ``(x, w, b, conv_param, (U, V, token))``: the transformed filters U (16, F, C), the
-        transformed input patches V (16, C, tiles) in a work buffer, and the token that says
+        ``(x, w, b, conv_param, (U, V, token))``: the transformed filters U (a^2, F, C), a = m + 2,
+        the transformed input patches V (a^2, C, tiles) in a work buffer, and the token that says
         whether the buffer still holds them when the backward pass runs (if another forward pass
         has reused it, the backward pass transforms ``x`` again).
     """
     N, C, H, W, F, HH, WW, stride, pad, Ho, Wo = _conv_shapes(x, w, b, conv_param)
     dtype = _float_dtype(x)
     if (HH, WW, stride) != (3, 3, 1):
-        raise ValueError(f"Winograd's F(2x2, 3x3) needs 3x3 filters and stride 1, got {HH}x{WW} filters "
+        raise ValueError(f"Winograd's F(m x m, 3x3) needs 3x3 filters and stride 1, got {HH}x{WW} filters "
                          f"and stride {stride}; use conv_forward_fast")
+    m = _winograd_tile(Ho, Wo) if tile is None else tile
+    if m not in WINOGRAD_TILES:
+        raise ValueError(f"tile must be one of {WINOGRAD_TILES} or None, got {tile!r}")
     input_transform, output_transform, _, _ = _winograd_kernels()
-    TH, TW = _tile_grid(Ho, Wo)
-    U = _winograd_filters(w, dtype)
-    V = _tile_array(C, N * TH * TW, dtype, "wino_v")
+    planes = (m + 2) ** 2
+    TH, TW = _tile_grid(Ho, Wo, m)
+    U = _winograd_filters(w, dtype, m)
+    V = _tile_array(planes, C, N * TH * TW, dtype, "wino_v")
     input_transform(np.ascontiguousarray(x), pad, V)
     # The backward pass reuses V while the work buffer still holds it (no other Winograd forward
     # pass in this thread since): a fresh 30 MB array per call costs more in page faults than the
     # transform itself. The token says whose transform the buffer holds.
     token = object()
     _workspace.claim("wino_v", dtype, token)
-    M = _tile_array(F, N * TH * TW, dtype, "wino_m")
-    np.matmul(U, V, out=M)  # 16 x (F, C) @ (C, tiles)
+    M = _tile_array(planes, F, N * TH * TW, dtype, "wino_m")
+    np.matmul(U, V, out=M)  # a^2 x (F, C) @ (C, tiles)
     out = np.empty((N, F, Ho, Wo), dtype=dtype)
     output_transform(M, b.astype(dtype, copy=False), out)
     return out, (x, w, b, conv_param, (U, V, token))
 
 
 def conv_backward_winograd(dout, cache):
-    """Backward pass of :func:`conv_forward_winograd`.
+    """Backward pass of :func:`conv_forward_winograd` (same tile size).
 
     Returns
     -------
@@ -472,18 +524,19 @@ def conv_backward_winograd(dout, cache):
     if dout.shape != (N, F, Ho, Wo):
         raise ValueError(f"dout has shape {dout.shape}, expected {(N, F, Ho, Wo)}")
     input_transform, _, dout_transform, input_grad = _winograd_kernels()
-    TH, TW = _tile_grid(Ho, Wo)
+    planes = U.shape[0]
+    TH, TW = _tile_grid(Ho, Wo, _tile_size(planes))
     if not _workspace.holds("wino_v", dtype, token):  # overwritten since: transform again
-        V = _tile_array(C, N * TH * TW, dtype, "wino_v")
+        V = _tile_array(planes, C, N * TH * TW, dtype, "wino_v")
         input_transform(np.ascontiguousarray(x), pad, V)
         _workspace.claim("wino_v", dtype, token)
     dout = np.ascontiguousarray(dout, dtype=dtype)
     db = _bias_gradient(dout)
-    dM = _tile_array(F, N * TH * TW, dtype, "wino_m")
+    dM = _tile_array(planes, F, N * TH * TW, dtype, "wino_m")
     dout_transform(dout, dM)
-    dU = np.matmul(dM, V.transpose(0, 2, 1))  # 16 x (F, tiles) @ (tiles, C)
-    dV = _tile_array(C, N * TH * TW, dtype, "wino_dv")
-    np.matmul(U.transpose(0, 2, 1), dM, out=dV)  # 16 x (C, F) @ (F, tiles)
+    dU = np.matmul(dM, V.transpose(0, 2, 1))  # a^2 x (F, tiles) @ (tiles, C)
+    dV = _tile_array(planes, C, N * TH * TW, dtype, "wino_dv")
+    np.matmul(U.transpose(0, 2, 1), dM, out=dV)  # a^2 x (C, F) @ (F, tiles)
     dx = np.empty((N, C, H, W), dtype=dtype)
     input_grad(dV, pad, dx)
     return dx, _winograd_filters_backward(dU, F, C), db

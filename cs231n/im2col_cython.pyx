@@ -356,268 +356,403 @@ def max_pool_backward_direct(const floating[:, :, :, ::1] dout, const int[:, :, 
 
 
 # ---------------------------------------------------------------------------------------------
-# Winograd F(2x2, 3x3): 3x3 convolutions with stride 1
+# Winograd F(m x m, 3x3), m = 2 or 4: 3x3 convolutions with stride 1
 #
-# The output is cut into 2x2 tiles; tile t = (n * TH + i) * TW + j covers output rows 2i, 2i+1 and
-# columns 2j, 2j+1 of image n and reads the 4x4 input patch whose top-left corner is (2i - pad,
-# 2j - pad) (zero outside the image). With the transform matrices
+# The output is cut into m x m tiles; tile t = (n * TH + i) * TW + j covers output rows m*i to
+# m*i + m - 1 and the same columns (from m*j) of image n, and reads the a x a input patch (a = m + 2)
+# whose top-left corner is (m*i - pad, m*j - pad), zero outside the image. A tile of output is
 #
-#     B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
-#     G   = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
-#     A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+#     y = A^T [ sum_c (G w_fc G^T) * (B^T d_c B) ] A      (* elementwise, a x a)
 #
-# a tile of output is  y = A^T [ sum_c (G w_fc G^T) * (B^T d_c B) ] A  (* elementwise, 4x4), so the
-# 36 multiply-adds per output pair of the direct method become 16 per 4 outputs, done as 16
-# matrix products (one per element of the 4x4 tile). The kernels below do the transforms; the
-# products are numpy matmuls in cs231n/fast_layers.py. Transformed arrays are (16, channels, tiles):
-# element k = 4*a + b of the 4x4 tile, then channel, then tile.
+# so the 9 m^2 multiply-adds per tile and channel of the direct method become a^2 (16 for m = 2,
+# 36 for m = 4), done as a^2 matrix products (one per element of the a x a tile). The kernels below
+# do the transforms; the products are numpy matmuls in cs231n/fast_layers.py, which also holds the
+# matrices B^T, G, A^T of both sizes (Lavin & Gray, 2016). Transformed arrays are (a^2, channels,
+# tiles): element k = a*r + s of the a x a tile, then channel, then tile. The kernels read the tile
+# size from that first axis: 16 means F(2x2, 3x3), 36 means F(4x4, 3x3).
+#
+# Each 2-D transform is a 1-D transform applied to every column of the tile, then to every row:
+# _bt (B^T, a -> a points), _b (B, its transpose), _at (A^T, a -> m) and _a (A, m -> a), written out
+# with their common subexpressions for both sizes.
+
+
+cdef enum:
+    _BLOCK = 32  # tiles transformed together (the work arrays then fit in the L1 cache)
+
+
+# Each 1-D transform below maps, for each of the nb tiles t of a block, the vector (x[0*sx + t],
+# x[1*sx + t], ...) to (y[0*sy + t], y[1*sy + t], ...): elementwise across the tiles, which are
+# contiguous in the transformed arrays, so the compiler turns the loops over t into SIMD code.
+
+
+cdef inline void _bt(const floating *x, Py_ssize_t sx, floating *y, Py_ssize_t sy, Py_ssize_t nb,
+                     Py_ssize_t a) noexcept nogil:
+    """B^T, a -> a points."""
+    cdef Py_ssize_t t
+    cdef floating x1, x2, x3, x4, p, q, r, u
+    if a == 4:
+        for t in range(nb):
+            x1 = x[sx + t]
+            x2 = x[2 * sx + t]
+            y[t] = x[t] - x2
+            y[sy + t] = x1 + x2
+            y[2 * sy + t] = x2 - x1
+            y[3 * sy + t] = x1 - x[3 * sx + t]
+    else:
+        for t in range(nb):
+            x1 = x[sx + t]
+            x2 = x[2 * sx + t]
+            x3 = x[3 * sx + t]
+            x4 = x[4 * sx + t]
+            p = x4 - 4 * x2
+            q = x3 - 4 * x1
+            r = x4 - x2
+            u = 2 * (x3 - x1)
+            y[t] = 4 * x[t] - 5 * x2 + x4
+            y[sy + t] = p + q
+            y[2 * sy + t] = p - q
+            y[3 * sy + t] = r + u
+            y[4 * sy + t] = r - u
+            y[5 * sy + t] = 4 * x1 - 5 * x3 + x[5 * sx + t]
+
+
+cdef inline void _b(const floating *x, Py_ssize_t sx, floating *y, Py_ssize_t sy, Py_ssize_t nb,
+                    Py_ssize_t a) noexcept nogil:
+    """B, a -> a points (the transpose of _bt)."""
+    cdef Py_ssize_t t
+    cdef floating x0, x1, x2, x3, x5, s12, t12, s34, t34
+    if a == 4:
+        for t in range(nb):
+            x0 = x[t]
+            x1 = x[sx + t]
+            x2 = x[2 * sx + t]
+            x3 = x[3 * sx + t]
+            y[t] = x0
+            y[sy + t] = x1 - x2 + x3
+            y[2 * sy + t] = x1 + x2 - x0
+            y[3 * sy + t] = -x3
+    else:
+        for t in range(nb):
+            x0 = x[t]
+            x1 = x[sx + t]
+            x2 = x[2 * sx + t]
+            x3 = x[3 * sx + t]
+            x5 = x[5 * sx + t]
+            s12 = x1 + x2
+            t12 = x2 - x1
+            s34 = x3 + x[4 * sx + t]
+            t34 = x[4 * sx + t] - x3
+            y[t] = 4 * x0
+            y[sy + t] = 4 * t12 + 2 * t34 + 4 * x5
+            y[2 * sy + t] = -5 * x0 - 4 * s12 - s34
+            y[3 * sy + t] = -t12 - 2 * t34 - 5 * x5
+            y[4 * sy + t] = x0 + s12 + s34
+            y[5 * sy + t] = x5
+
+
+cdef inline void _at(const floating *x, Py_ssize_t sx, floating *y, Py_ssize_t sy, Py_ssize_t nb,
+                     Py_ssize_t a) noexcept nogil:
+    """A^T, a -> m = a - 2 points."""
+    cdef Py_ssize_t t
+    cdef floating x1, x2, x3, x4, p, q, u, v
+    if a == 4:
+        for t in range(nb):
+            x1 = x[sx + t]
+            x2 = x[2 * sx + t]
+            y[t] = x[t] + x1 + x2
+            y[sy + t] = x1 - x2 - x[3 * sx + t]
+    else:
+        for t in range(nb):
+            x1 = x[sx + t]
+            x2 = x[2 * sx + t]
+            x3 = x[3 * sx + t]
+            x4 = x[4 * sx + t]
+            p = x1 + x2
+            q = x1 - x2
+            u = x3 + x4
+            v = x3 - x4
+            y[t] = x[t] + p + u
+            y[sy + t] = q + 2 * v
+            y[2 * sy + t] = p + 4 * u
+            y[3 * sy + t] = q + 8 * v + x[5 * sx + t]
+
+
+cdef inline void _a(const floating *x, Py_ssize_t sx, floating *y, Py_ssize_t sy, Py_ssize_t nb,
+                    Py_ssize_t a) noexcept nogil:
+    """A, m = a - 2 -> a points."""
+    cdef Py_ssize_t t
+    cdef floating x0, x1, x2, x3, e, o, e2, o2
+    if a == 4:
+        for t in range(nb):
+            x0 = x[t]
+            x1 = x[sx + t]
+            y[t] = x0
+            y[sy + t] = x0 + x1
+            y[2 * sy + t] = x0 - x1
+            y[3 * sy + t] = -x1
+    else:
+        for t in range(nb):
+            x0 = x[t]
+            x1 = x[sx + t]
+            x2 = x[2 * sx + t]
+            x3 = x[3 * sx + t]
+            e = x0 + x2
+            o = x1 + x3
+            e2 = x0 + 4 * x2
+            o2 = 2 * x1 + 8 * x3
+            y[t] = x0
+            y[sy + t] = e + o
+            y[2 * sy + t] = e - o
+            y[3 * sy + t] = e2 + o2
+            y[4 * sy + t] = e2 - o2
+            y[5 * sy + t] = x3
 
 
 cdef inline void _load_patch(const floating *plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t h0,
-                             Py_ssize_t w0, floating *d) noexcept nogil:
-    """d (4x4, row-major) = plane[h0:h0+4, w0:w0+4], zero outside the H x W plane."""
-    cdef Py_ssize_t a, b, h, ww
-    if h0 >= 0 and w0 >= 0 and h0 + 4 <= H and w0 + 4 <= W:
-        for a in range(4):
-            for b in range(4):
-                d[4 * a + b] = plane[(h0 + a) * W + w0 + b]
-    else:
-        for a in range(4):
-            h = h0 + a
-            for b in range(4):
-                ww = w0 + b
-                if 0 <= h < H and 0 <= ww < W:
-                    d[4 * a + b] = plane[h * W + ww]
-                else:
-                    d[4 * a + b] = 0
+                             Py_ssize_t w0, Py_ssize_t a, floating *d, Py_ssize_t sd) noexcept nogil:
+    """d[(a*r + s) * sd] = plane[h0 + r, w0 + s] for r, s < a, zero outside the H x W plane."""
+    cdef Py_ssize_t r, s, r0, r1, s0, s1
+    if h0 >= 0 and w0 >= 0 and h0 + a <= H and w0 + a <= W:
+        for r in range(a):
+            for s in range(a):
+                d[(a * r + s) * sd] = plane[(h0 + r) * W + w0 + s]
+    else:  # zero everything, then copy the rows r0..r1-1 and columns s0..s1-1 inside the plane
+        r0 = max(0, -h0)
+        r1 = min(a, H - h0)
+        s0 = max(0, -w0)
+        s1 = min(a, W - w0)
+        for r in range(a * a):
+            d[r * sd] = 0
+        for r in range(r0, r1):
+            for s in range(s0, s1):
+                d[(a * r + s) * sd] = plane[(h0 + r) * W + w0 + s]
 
 
 cdef inline void _add_patch(floating *plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t h0, Py_ssize_t w0,
-                            const floating *d) noexcept nogil:
-    """plane[h0:h0+4, w0:w0+4] += d (4x4, row-major), skipping what falls outside the H x W plane."""
-    cdef Py_ssize_t a, b, h, ww
-    if h0 >= 0 and w0 >= 0 and h0 + 4 <= H and w0 + 4 <= W:
-        for a in range(4):
-            for b in range(4):
-                plane[(h0 + a) * W + w0 + b] += d[4 * a + b]
+                            Py_ssize_t a, const floating *d, Py_ssize_t sd) noexcept nogil:
+    """plane[h0 + r, w0 + s] += d[(a*r + s) * sd] for r, s < a, skipping what falls outside the plane."""
+    cdef Py_ssize_t r, s, r0, r1, s0, s1
+    if h0 >= 0 and w0 >= 0 and h0 + a <= H and w0 + a <= W:
+        for r in range(a):
+            for s in range(a):
+                plane[(h0 + r) * W + w0 + s] += d[(a * r + s) * sd]
     else:
-        for a in range(4):
-            h = h0 + a
-            for b in range(4):
-                ww = w0 + b
-                if 0 <= h < H and 0 <= ww < W:
-                    plane[h * W + ww] += d[4 * a + b]
+        r0 = max(0, -h0)
+        r1 = min(a, H - h0)
+        s0 = max(0, -w0)
+        s1 = min(a, W - w0)
+        for r in range(r0, r1):
+            for s in range(s0, s1):
+                plane[(h0 + r) * W + w0 + s] += d[(a * r + s) * sd]
 
 
-cdef inline void _bt_d_b(floating *d) noexcept nogil:
-    """d <- B^T d B in place (4x4 row-major)."""
-    cdef Py_ssize_t a, b
-    cdef floating r0, r1, r2, r3
-    for b in range(4):  # rows: B^T d
-        r0 = d[b] - d[8 + b]
-        r1 = d[4 + b] + d[8 + b]
-        r2 = d[8 + b] - d[4 + b]
-        r3 = d[4 + b] - d[12 + b]
-        d[b] = r0
-        d[4 + b] = r1
-        d[8 + b] = r2
-        d[12 + b] = r3
-    for a in range(4):  # columns: (.) B
-        r0 = d[4 * a] - d[4 * a + 2]
-        r1 = d[4 * a + 1] + d[4 * a + 2]
-        r2 = d[4 * a + 2] - d[4 * a + 1]
-        r3 = d[4 * a + 1] - d[4 * a + 3]
-        d[4 * a] = r0
-        d[4 * a + 1] = r1
-        d[4 * a + 2] = r2
-        d[4 * a + 3] = r3
+cdef Py_ssize_t _patch_size(str name, Py_ssize_t planes) except -1:
+    """a, the side of the transformed tile, from the a^2 planes of a transformed array."""
+    if planes == 16:
+        return 4
+    if planes == 36:
+        return 6
+    raise ValueError(f"{name} has {planes} planes along its first axis, expected 16 (F(2x2, 3x3)) "
+                     f"or 36 (F(4x4, 3x3))")
 
 
-cdef inline void _b_d_bt(floating *d) noexcept nogil:
-    """d <- B d B^T in place (4x4 row-major): the transpose of _bt_d_b, for the input gradient."""
-    cdef Py_ssize_t a, b
-    cdef floating r0, r1, r2, r3
-    for b in range(4):  # rows: B d
-        r0 = d[b]
-        r1 = d[4 + b] - d[8 + b] + d[12 + b]
-        r2 = d[4 + b] + d[8 + b] - d[b]
-        r3 = -d[12 + b]
-        d[b] = r0
-        d[4 + b] = r1
-        d[8 + b] = r2
-        d[12 + b] = r3
-    for a in range(4):  # columns: (.) B^T
-        r0 = d[4 * a]
-        r1 = d[4 * a + 1] - d[4 * a + 2] + d[4 * a + 3]
-        r2 = d[4 * a + 1] + d[4 * a + 2] - d[4 * a]
-        r3 = -d[4 * a + 3]
-        d[4 * a] = r0
-        d[4 * a + 1] = r1
-        d[4 * a + 2] = r2
-        d[4 * a + 3] = r3
-
-
-cdef Py_ssize_t _tiles(Py_ssize_t size, Py_ssize_t pad) except -1:
-    """Number of 2-wide output tiles along an axis of a 3-wide, stride-1 window."""
+cdef Py_ssize_t _tiles(Py_ssize_t size, Py_ssize_t pad, Py_ssize_t m) except -1:
+    """Number of m-wide output tiles along an axis of a 3-wide, stride-1 window."""
     if pad < 0 or size + 2 * pad < 3:
         raise ValueError(f"a 3x3 window does not fit: size {size} + 2*pad {pad} < 3")
-    return (size + 2 * pad - 3) // 2 + 1
+    return (size + 2 * pad - 3) // m + 1
 
 
 cdef Py_ssize_t _plane_stride(str name, const floating[:, :, :] A, Py_ssize_t channels,
                               Py_ssize_t tiles) except -1:
-    """Check that A is a (16, channels, tiles) array with contiguous tiles; returns the distance
-    between its 16 planes, in elements."""
-    if A.shape[0] != 16 or A.shape[1] != channels or A.shape[2] != tiles:
+    """Check that A is an (a^2, channels, tiles) array with contiguous tiles; returns the distance
+    between its planes, in elements."""
+    if A.shape[1] != channels or A.shape[2] != tiles:
         raise ValueError(f"{name} has shape ({A.shape[0]}, {A.shape[1]}, {A.shape[2]}), "
-                         f"expected (16, {channels}, {tiles})")
+                         f"expected ({A.shape[0]}, {channels}, {tiles})")
     if (tiles > 1 and A.strides[2] != sizeof(floating)) or A.strides[0] % sizeof(floating):
         raise ValueError(f"{name} must be contiguous along its last axis (tiles)")
     return A.strides[0] // sizeof(floating)
 
 
+# Each kernel's loop nest is an inline function called with a literal patch size a (4 or 6), so the
+# compiler specializes the transforms for each size. The loop nests walk the tiles in blocks of
+# _BLOCK: gather the blocks' patches, transform them all at once (SIMD across tiles), scatter.
+
+
+cdef inline void _next_tile(Py_ssize_t *n, Py_ssize_t *i, Py_ssize_t *j, Py_ssize_t TH,
+                            Py_ssize_t TW) noexcept nogil:
+    """Advance the (image, tile row, tile column) of tile t to those of tile t + 1."""
+    j[0] += 1
+    if j[0] == TW:
+        j[0] = 0
+        i[0] += 1
+        if i[0] == TH:
+            i[0] = 0
+            n[0] += 1
+
+
+cdef inline void _input_tiles(const floating *x, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                              Py_ssize_t pad, floating *V, Py_ssize_t sc, Py_ssize_t sk, Py_ssize_t TH,
+                              Py_ssize_t TW, Py_ssize_t a) noexcept nogil:
+    cdef Py_ssize_t m = a - 2, n, c, i, j, k, t, t0, nb, T = N * TH * TW
+    cdef floating d[36 * _BLOCK]  # [a*r + s][t]: the patches
+    cdef floating tmp[36 * _BLOCK]  # B^T applied to their columns
+    for c in range(C):
+        n = i = j = 0
+        t0 = 0
+        while t0 < T:  # blocks of _BLOCK tiles (Cython's range needs a literal step)
+            nb = min(<Py_ssize_t>_BLOCK, T - t0)
+            for t in range(nb):
+                _load_patch(x + (n * C + c) * H * W, H, W, m * i - pad, m * j - pad, a, &d[t], _BLOCK)
+                _next_tile(&n, &i, &j, TH, TW)
+            for k in range(a):  # column k of every patch
+                _bt(&d[k * _BLOCK], a * _BLOCK, &tmp[k * _BLOCK], a * _BLOCK, nb, a)
+            for k in range(a):  # row k, straight into the planes a*k ... a*k + a - 1
+                _bt(&tmp[a * k * _BLOCK], _BLOCK, &V[c * sc + a * k * sk + t0], sk, nb, a)
+            t0 += _BLOCK
+
+
 def winograd_input_transform(const floating[:, :, :, ::1] x, int pad, floating[:, :, :] V):
-    """V (16, C, N*TH*TW) <- B^T d B for every 4x4 input patch d of ``x`` (N, C, H, W)."""
+    """V (a^2, C, N*TH*TW) <- B^T d B for every a x a input patch d of ``x`` (N, C, H, W)."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3]
-    cdef Py_ssize_t TH = _tiles(H, pad), TW = _tiles(W, pad)
-    cdef Py_ssize_t T = N * TH * TW
-    cdef Py_ssize_t n, c, i, j, k, t
-    cdef Py_ssize_t sk = _plane_stride("V", V, C, T)
-    cdef floating d[16]
-    cdef floating *v
-    cdef const floating *plane
+    cdef Py_ssize_t a = _patch_size("V", V.shape[0]), m = a - 2
+    cdef Py_ssize_t TH = _tiles(H, pad, m), TW = _tiles(W, pad, m)
+    cdef Py_ssize_t sk = _plane_stride("V", V, C, N * TH * TW)
+    if N == 0 or C == 0:
+        return V
+    cdef Py_ssize_t sc = V.strides[1] // sizeof(floating)
     with nogil:
-        for c in range(C):
-            v = &V[0, c, 0]
-            for n in range(N):
-                plane = &x[n, c, 0, 0]
-                for i in range(TH):
-                    for j in range(TW):
-                        t = (n * TH + i) * TW + j
-                        _load_patch(plane, H, W, 2 * i - pad, 2 * j - pad, d)
-                        _bt_d_b(d)
-                        for k in range(16):
-                            v[k * sk + t] = d[k]
+        if a == 4:
+            _input_tiles(&x[0, 0, 0, 0], N, C, H, W, pad, &V[0, 0, 0], sc, sk, TH, TW, 4)
+        else:
+            _input_tiles(&x[0, 0, 0, 0], N, C, H, W, pad, &V[0, 0, 0], sc, sk, TH, TW, 6)
     return V
+
+
+cdef inline void _output_tiles(const floating *M, Py_ssize_t sf, Py_ssize_t sk, const floating *bias,
+                               floating *out, Py_ssize_t N, Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo,
+                               Py_ssize_t TH, Py_ssize_t TW, Py_ssize_t a) noexcept nogil:
+    cdef Py_ssize_t m = a - 2, n, f, i, j, k, r, t, t0, nb, h, ww, T = N * TH * TW
+    cdef floating tmp[24 * _BLOCK]  # [a*r + s][t]: A^T applied to the columns, r < m
+    cdef floating y[16 * _BLOCK]  # [m*r + s][t]: the output tiles
+    cdef floating *dst
+    cdef floating bf
+    for f in range(F):
+        bf = bias[f]
+        n = i = j = 0
+        t0 = 0
+        while t0 < T:  # blocks of _BLOCK tiles (Cython's range needs a literal step)
+            nb = min(<Py_ssize_t>_BLOCK, T - t0)
+            for k in range(a):  # column k of every tile
+                _at(&M[f * sf + k * sk + t0], a * sk, &tmp[k * _BLOCK], a * _BLOCK, nb, a)
+            for k in range(m):  # row k
+                _at(&tmp[a * k * _BLOCK], _BLOCK, &y[m * k * _BLOCK], _BLOCK, nb, a)
+            for t in range(nb):
+                dst = out + (n * F + f) * Ho * Wo
+                h = m * i
+                ww = m * j
+                for r in range(min(m, Ho - h)):
+                    for k in range(min(m, Wo - ww)):
+                        dst[(h + r) * Wo + ww + k] = y[(m * r + k) * _BLOCK + t] + bf
+                _next_tile(&n, &i, &j, TH, TW)
+            t0 += _BLOCK
 
 
 def winograd_output_transform(const floating[:, :, :] M, const floating[::1] bias,
                               floating[:, :, :, ::1] out):
-    """out (N, F, H', W') <- A^T m A + bias for every tile m of M (16, F, N*TH*TW)."""
+    """out (N, F, H', W') <- A^T y A + bias for every tile y of M (a^2, F, N*TH*TW)."""
     cdef Py_ssize_t N = out.shape[0], F = out.shape[1], Ho = out.shape[2], Wo = out.shape[3]
-    cdef Py_ssize_t TH = (Ho + 1) // 2, TW = (Wo + 1) // 2
-    cdef Py_ssize_t T = N * TH * TW
+    cdef Py_ssize_t a = _patch_size("M", M.shape[0]), m = a - 2
+    cdef Py_ssize_t TH = (Ho + m - 1) // m, TW = (Wo + m - 1) // m
     if bias.shape[0] != F:
         raise ValueError(f"bias has shape ({bias.shape[0]},), expected ({F},)")
-    cdef Py_ssize_t n, f, i, j, k, t, a, h, ww
-    cdef Py_ssize_t sk = _plane_stride("M", M, F, T)
-    cdef floating m[16]
-    cdef floating r[8]
-    cdef floating y[4]
-    cdef const floating *src
-    cdef floating *dst
-    cdef floating bf
+    cdef Py_ssize_t sk = _plane_stride("M", M, F, N * TH * TW)
+    if N == 0 or F == 0 or Ho == 0 or Wo == 0:
+        return out
+    cdef Py_ssize_t sf = M.strides[1] // sizeof(floating)
     with nogil:
-        for f in range(F):
-            src = &M[0, f, 0]
-            bf = bias[f]
-            for n in range(N):
-                dst = &out[n, f, 0, 0]
-                for i in range(TH):
-                    for j in range(TW):
-                        t = (n * TH + i) * TW + j
-                        for k in range(16):
-                            m[k] = src[k * sk + t]
-                        for k in range(4):  # rows: A^T m
-                            r[k] = m[k] + m[4 + k] + m[8 + k]
-                            r[4 + k] = m[4 + k] - m[8 + k] - m[12 + k]
-                        for a in range(2):  # columns: (.) A
-                            y[2 * a] = r[4 * a] + r[4 * a + 1] + r[4 * a + 2] + bf
-                            y[2 * a + 1] = r[4 * a + 1] - r[4 * a + 2] - r[4 * a + 3] + bf
-                        h = 2 * i
-                        ww = 2 * j
-                        if h + 1 < Ho and ww + 1 < Wo:
-                            dst[h * Wo + ww] = y[0]
-                            dst[h * Wo + ww + 1] = y[1]
-                            dst[(h + 1) * Wo + ww] = y[2]
-                            dst[(h + 1) * Wo + ww + 1] = y[3]
-                        else:
-                            for a in range(2):
-                                for k in range(2):
-                                    if h + a < Ho and ww + k < Wo:
-                                        dst[(h + a) * Wo + ww + k] = y[2 * a + k]
+        if a == 4:
+            _output_tiles(&M[0, 0, 0], sf, sk, &bias[0], &out[0, 0, 0, 0], N, F, Ho, Wo, TH, TW, 4)
+        else:
+            _output_tiles(&M[0, 0, 0], sf, sk, &bias[0], &out[0, 0, 0, 0], N, F, Ho, Wo, TH, TW, 6)
     return out
 
 
+cdef inline void _dout_tiles(const floating *dout, Py_ssize_t N, Py_ssize_t F, Py_ssize_t Ho, Py_ssize_t Wo,
+                             floating *dM, Py_ssize_t sf, Py_ssize_t sk, Py_ssize_t TH, Py_ssize_t TW,
+                             Py_ssize_t a) noexcept nogil:
+    cdef Py_ssize_t m = a - 2, n, f, i, j, k, t, t0, nb, T = N * TH * TW
+    cdef floating g[16 * _BLOCK]  # [m*r + s][t]: the gradient tiles
+    cdef floating tmp[24 * _BLOCK]  # [m*r + s][t]: A applied to their columns, r < a
+    for f in range(F):
+        n = i = j = 0
+        t0 = 0
+        while t0 < T:  # blocks of _BLOCK tiles (Cython's range needs a literal step)
+            nb = min(<Py_ssize_t>_BLOCK, T - t0)
+            for t in range(nb):
+                _load_patch(dout + (n * F + f) * Ho * Wo, Ho, Wo, m * i, m * j, m, &g[t], _BLOCK)
+                _next_tile(&n, &i, &j, TH, TW)
+            for k in range(m):  # column k of every tile
+                _a(&g[k * _BLOCK], m * _BLOCK, &tmp[k * _BLOCK], m * _BLOCK, nb, a)
+            for k in range(a):  # row k, straight into the planes a*k ... a*k + a - 1
+                _a(&tmp[m * k * _BLOCK], _BLOCK, &dM[f * sf + a * k * sk + t0], sk, nb, a)
+            t0 += _BLOCK
+
+
 def winograd_dout_transform(const floating[:, :, :, ::1] dout, floating[:, :, :] dM):
-    """dM (16, F, N*TH*TW) <- A g A^T for every 2x2 tile g of ``dout`` (N, F, H', W'), zero-padded."""
+    """dM (a^2, F, N*TH*TW) <- A g A^T for every m x m tile g of ``dout`` (N, F, H', W'), zero-padded."""
     cdef Py_ssize_t N = dout.shape[0], F = dout.shape[1], Ho = dout.shape[2], Wo = dout.shape[3]
-    cdef Py_ssize_t TH = (Ho + 1) // 2, TW = (Wo + 1) // 2
-    cdef Py_ssize_t T = N * TH * TW
-    cdef Py_ssize_t n, f, i, j, k, t, a, h, ww
-    cdef Py_ssize_t sk = _plane_stride("dM", dM, F, T)
-    cdef floating g[4]
-    cdef floating r[8]
-    cdef const floating *src
-    cdef floating *dst
+    cdef Py_ssize_t a = _patch_size("dM", dM.shape[0]), m = a - 2
+    cdef Py_ssize_t TH = (Ho + m - 1) // m, TW = (Wo + m - 1) // m
+    cdef Py_ssize_t sk = _plane_stride("dM", dM, F, N * TH * TW)
+    if N == 0 or F == 0 or Ho == 0 or Wo == 0:
+        return dM
+    cdef Py_ssize_t sf = dM.strides[1] // sizeof(floating)
     with nogil:
-        for f in range(F):
-            dst = &dM[0, f, 0]
-            for n in range(N):
-                src = &dout[n, f, 0, 0]
-                for i in range(TH):
-                    for j in range(TW):
-                        t = (n * TH + i) * TW + j
-                        h = 2 * i
-                        ww = 2 * j
-                        if h + 1 < Ho and ww + 1 < Wo:
-                            g[0] = src[h * Wo + ww]
-                            g[1] = src[h * Wo + ww + 1]
-                            g[2] = src[(h + 1) * Wo + ww]
-                            g[3] = src[(h + 1) * Wo + ww + 1]
-                        else:
-                            for a in range(2):
-                                for k in range(2):
-                                    if h + a < Ho and ww + k < Wo:
-                                        g[2 * a + k] = src[(h + a) * Wo + ww + k]
-                                    else:
-                                        g[2 * a + k] = 0
-                        # rows: A g (4x2), then columns: (.) A^T (4x4)
-                        for k in range(2):
-                            r[k] = g[k]
-                            r[2 + k] = g[k] + g[2 + k]
-                            r[4 + k] = g[k] - g[2 + k]
-                            r[6 + k] = -g[2 + k]
-                        for a in range(4):
-                            dst[(4 * a) * sk + t] = r[2 * a]
-                            dst[(4 * a + 1) * sk + t] = r[2 * a] + r[2 * a + 1]
-                            dst[(4 * a + 2) * sk + t] = r[2 * a] - r[2 * a + 1]
-                            dst[(4 * a + 3) * sk + t] = -r[2 * a + 1]
+        if a == 4:
+            _dout_tiles(&dout[0, 0, 0, 0], N, F, Ho, Wo, &dM[0, 0, 0], sf, sk, TH, TW, 4)
+        else:
+            _dout_tiles(&dout[0, 0, 0, 0], N, F, Ho, Wo, &dM[0, 0, 0], sf, sk, TH, TW, 6)
     return dM
 
 
+cdef inline void _input_grad_tiles(const floating *dV, Py_ssize_t sc, Py_ssize_t sk, Py_ssize_t pad,
+                                   floating *dx, Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
+                                   Py_ssize_t TH, Py_ssize_t TW, Py_ssize_t a) noexcept nogil:
+    cdef Py_ssize_t m = a - 2, n, c, i, j, k, t, t0, nb, T = N * TH * TW
+    cdef floating tmp[36 * _BLOCK]  # [a*r + s][t]: B applied to the columns
+    cdef floating d[36 * _BLOCK]  # [a*r + s][t]: the patch gradients
+    for c in range(C):
+        for n in range(N):
+            memset(dx + (n * C + c) * H * W, 0, H * W * sizeof(floating))
+        n = i = j = 0
+        t0 = 0
+        while t0 < T:  # blocks of _BLOCK tiles (Cython's range needs a literal step)
+            nb = min(<Py_ssize_t>_BLOCK, T - t0)
+            for k in range(a):  # column k of every tile
+                _b(&dV[c * sc + k * sk + t0], a * sk, &tmp[k * _BLOCK], a * _BLOCK, nb, a)
+            for k in range(a):  # row k
+                _b(&tmp[a * k * _BLOCK], _BLOCK, &d[a * k * _BLOCK], _BLOCK, nb, a)
+            for t in range(nb):
+                _add_patch(dx + (n * C + c) * H * W, H, W, m * i - pad, m * j - pad, a, &d[t], _BLOCK)
+                _next_tile(&n, &i, &j, TH, TW)
+            t0 += _BLOCK
+
+
 def winograd_input_grad(const floating[:, :, :] dV, int pad, floating[:, :, :, ::1] dx):
-    """dx (N, C, H, W) <- the sum over patches of B dv B^T, dv the tiles of dV (16, C, N*TH*TW);
+    """dx (N, C, H, W) <- the sum over patches of B v B^T, v the tiles of dV (a^2, C, N*TH*TW);
     ``dx`` is zeroed first."""
     cdef Py_ssize_t N = dx.shape[0], C = dx.shape[1], H = dx.shape[2], W = dx.shape[3]
-    cdef Py_ssize_t TH = _tiles(H, pad), TW = _tiles(W, pad)
-    cdef Py_ssize_t T = N * TH * TW
-    cdef Py_ssize_t n, c, i, j, k, t
-    cdef Py_ssize_t sk = _plane_stride("dV", dV, C, T)
-    cdef floating d[16]
-    cdef const floating *src
-    cdef floating *plane
+    cdef Py_ssize_t a = _patch_size("dV", dV.shape[0]), m = a - 2
+    cdef Py_ssize_t TH = _tiles(H, pad, m), TW = _tiles(W, pad, m)
+    cdef Py_ssize_t sk = _plane_stride("dV", dV, C, N * TH * TW)
+    if N == 0 or C == 0:
+        return dx
+    cdef Py_ssize_t sc = dV.strides[1] // sizeof(floating)
     with nogil:
-        for c in range(C):
-            src = &dV[0, c, 0]
-            for n in range(N):
-                plane = &dx[n, c, 0, 0]
-                memset(plane, 0, H * W * sizeof(floating))
-                for i in range(TH):
-                    for j in range(TW):
-                        t = (n * TH + i) * TW + j
-                        for k in range(16):
-                            d[k] = src[k * sk + t]
-                        _b_d_bt(d)
-                        _add_patch(plane, H, W, 2 * i - pad, 2 * j - pad, d)
+        if a == 4:
+            _input_grad_tiles(&dV[0, 0, 0], sc, sk, pad, &dx[0, 0, 0, 0], N, C, H, W, TH, TW, 4)
+        else:
+            _input_grad_tiles(&dV[0, 0, 0], sc, sk, pad, &dx[0, 0, 0, 0], N, C, H, W, TH, TW, 6)
     return dx
