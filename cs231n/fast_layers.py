@@ -205,14 +205,18 @@ def conv_backward_strides_numpy(dout, cache):
 # convolution: the fast path
 
 
-#: Column entries processed at a time (8 MB in float32, 16 MB in float64): small enough that a
-#: chunk's columns are still in cache between im2col, the matrix products and col2im, large enough
-#: for efficient products (measured on S2-S4 of benchmarks/bench_fast_layers.py).
-CHUNK_ELEMENTS = 2 ** 21
+#: Entries of columns and products (K + F per output position) processed at a time (10 MB in float32,
+#: 20 MB in float64): small enough that a chunk's columns and products are still in cache between
+#: im2col, the matrix products and col2im, large enough for efficient products. Measured, forward +
+#: backward, images per chunk: S2 of benchmarks/bench_fast_layers.py best at 13-14 (this budget: 14;
+#: 4 or 25 images 5-10% slower), S4 at 16-32 (this budget: 28; all 128 images at once, as when only
+#: the columns counted, 10-15% slower).
+CHUNK_ELEMENTS = 5 * 2 ** 19
 
 
-def _chunk_images(N, K, P):
-    return max(1, min(N, CHUNK_ELEMENTS // max(1, K * P)))
+def _chunk_images(N, K, F, P):
+    """Images per chunk: as many as keep (K + F) * P entries per image within CHUNK_ELEMENTS."""
+    return max(1, min(N, CHUNK_ELEMENTS // max(1, (K + F) * P)))
 
 
 def conv_forward_fast(x, w, b, conv_param):
@@ -246,7 +250,7 @@ def conv_forward_fast(x, w, b, conv_param):
     w_mat = w.reshape(F, K).astype(dtype, copy=False)
     bias = b.astype(dtype, copy=False)[None, :, None]
     out = np.empty((N, F, Ho, Wo), dtype=dtype)
-    nb = _chunk_images(N, K, P)
+    nb = _chunk_images(N, K, F, P)
     for n0 in range(0, N, nb):
         m = min(nb, N - n0)
         cols = _workspace.get("cols", (K, m * P), dtype)
@@ -292,7 +296,7 @@ def conv_backward_fast(dout, cache):
     dw_t = np.zeros((K, F), dtype=dtype)  # dw transposed: (K, m*P) @ (m*P, F) is the faster product
     dw_part = _workspace.get("dw", (K, F), dtype)
     dx = np.empty((N, C, H, W), dtype=dtype)
-    nb = _chunk_images(N, K, P)
+    nb = _chunk_images(N, K, F, P)
     for n0 in range(0, N, nb):
         m = min(nb, N - n0)
         cols = _workspace.get("cols", (K, m * P), dtype)

@@ -146,6 +146,23 @@ def test_conv_matches_reference(rng, name, forward, backward, shape, dtype):
         assert err(got, exp, dtype) < tol(dtype), f"{label}: {err(got, exp, dtype):.2e}"
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
+def test_conv_fast_in_several_chunks(rng, monkeypatch, dtype):
+    """With a chunk budget of two images, the im2col path works in chunks of 2, 2 and 1 images and
+    still equals the loops (the chunks' offsets into the output, dx and the summed dw)."""
+    x = rng.standard_normal((5, 3, 9, 8)).astype(dtype)
+    w, b = rng.standard_normal((4, 3, 5, 3)).astype(dtype), rng.standard_normal(4).astype(dtype)
+    K, F, P = 3 * 5 * 3, 4, 9 * 10  # 5x3 filters, stride 1, pad 2: 9 x 10 outputs per image
+    monkeypatch.setattr(fl, "CHUNK_ELEMENTS", 2 * (K + F) * P)
+    assert fl._chunk_images(5, K, F, P) == 2
+    out, cache = fl.conv_forward_fast(x, w, b, {"stride": 1, "pad": 2})
+    assert out.shape == (5, 4, 9, 10)
+    assert err(out, conv_ref(x, w, b, 1, 2), dtype) < tol(dtype)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    for got, exp in zip(fl.conv_backward_fast(dout, cache), conv_backward_ref(dout.astype(np.float64), x, w, 1, 2)):
+        assert err(got, exp, dtype) < tol(dtype)
+
+
 def test_conv_fast_is_repeatable_with_reused_buffers(rng):
     """Work buffers are reused between calls: results of one call are not overwritten by the next."""
     p = {"stride": 1, "pad": 1}
