@@ -227,9 +227,9 @@ def test_winograd_matches_reference(rng, monkeypatch, backend, tile, shape, dtyp
 
 @pytest.mark.parametrize("tile", [2, 4])
 def test_winograd_float32_accuracy_is_near_the_direct_method(rng, tile):
-    """On an S3-like layer (64 channels) the float32 error of either tile size stays within 20x the
-    error of the direct method (im2col) in float32: about 1e-7 of the largest output for F(2x2, 3x3)
-    and 1e-6 for F(4x4, 3x3)."""
+    """On an S3-shaped layer (64 channels) the float32 error of either tile size stays within 20x the
+    error of the direct method (im2col) in float32. Measured over four seeds: F(2x2, 3x3) 0.5-0.8x,
+    F(4x4, 3x3) 11-14x (about 6e-6 of the largest output against 5e-7)."""
     x = rng.standard_normal((4, 64, 16, 16)).astype(np.float32)
     w = rng.standard_normal((64, 64, 3, 3)).astype(np.float32)
     b = np.zeros(64, dtype=np.float32)
