@@ -65,6 +65,16 @@ def conv_flops(xs, ws, stride, pad):
     return 3 * 2 * N * F * C * HH * WW * Ho * Wo  # forward + backward (twice the forward)
 
 
+def conv_path(xs, ws, stride, pad, dtype):
+    """Which algorithm conv_forward_fast uses for this shape: im2col, or Winograd with m x m tiles."""
+    _, cache = fl.conv_forward_fast(np.zeros(xs, dtype), np.zeros(ws, dtype), np.zeros(ws[0], dtype),
+                                    {"stride": stride, "pad": pad})
+    if len(cache) == 5:  # the Winograd cache ends with (U, V, token), U of shape ((m + 2)^2, F, C)
+        m = round(cache[4][0].shape[0] ** 0.5) - 2
+        return f"winograd {m}x{m}"
+    return "im2col"
+
+
 def conv_runners(xs, ws, stride, pad, dtype):
     rng = np.random.default_rng(1)
     x = rng.standard_normal(xs).astype(dtype)
@@ -190,7 +200,7 @@ def main():
 
     print("conv forward+backward")
     print(f"{'shape':<5} {'dtype':<8} {'ours ms':>9} {'GFLOP/s':>8} {'%peak':>6} {'baseline ms':>12} {'x faster':>9} "
-          f"{'torch ms':>9} {'ours/torch':>11}")
+          f"{'torch ms':>9} {'ours/torch':>11}  ours: path")
     for name, (xs, ws, stride, pad) in CONV_SHAPES.items():
         flops = conv_flops(xs, ws, stride, pad)
         for dtype in (np.float32, np.float64):
@@ -201,7 +211,8 @@ def main():
             tt = times.get("torch")
             vs_torch = times["ours"] / tt if tt else float("nan")
             print(f"{name:<5} {np.dtype(dtype).name:<8} {times['ours'] * 1e3:9.2f} {gflops:8.1f} {100 * frac:5.0f}% "
-                  f"{times['baseline'] * 1e3:12.2f} {speedup:8.2f}x {tt * 1e3 if tt else float('nan'):9.2f} {vs_torch:10.2f}x")
+                  f"{times['baseline'] * 1e3:12.2f} {speedup:8.2f}x {tt * 1e3 if tt else float('nan'):9.2f} {vs_torch:10.2f}x"
+                  f"  {conv_path(xs, ws, stride, pad, dtype)}")
             dn = np.dtype(dtype).name
             if name in ("S2", "S3"):
                 need = 0.60 if name == "S3" else 0.40
