@@ -1,0 +1,24 @@
+"""The fast-layer benchmark runs to the end and prints its whole report (it is not run for its
+figures here: speed is measured by `make bench`, never asserted in tests)."""
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_fast_layers_prints_every_row():
+    res = subprocess.run([sys.executable, "benchmarks/bench_fast_layers.py", "--repeats", "1", "--no-torch"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = res.stdout
+    assert res.returncode in (0, 1), f"exit {res.returncode}\n{out}\n{res.stderr}"  # 1: a target missed
+    assert res.stderr == "", res.stderr
+    for shape, path in (("S1", "im2col"), ("S2", "im2col"), ("S3", "winograd 4x4"), ("S4", "im2col")):
+        for dtype in ("float32", "float64"):
+            row = [line for line in out.splitlines() if line.startswith(f"{shape:<5} {dtype}")]
+            assert len(row) == 1 and row[0].endswith(path), (shape, dtype, row)
+    for pool in ("P1", "P2", "P3"):
+        assert sum(line.startswith(f"{pool:<5} ") for line in out.splitlines()) == 2, pool
+    assert "training step" in out
+    # without torch, the targets that compare with it are left out: 12 of the 19
+    assert out.rstrip().splitlines()[-1].endswith("of 12 targets met"), out.rstrip().splitlines()[-1]
