@@ -211,7 +211,7 @@ def conv_backward_strides_numpy(dout, cache):
 #: im2col, the matrix products and col2im, large enough for efficient products. Measured, forward +
 #: backward, images per chunk: S2 of benchmarks/bench_fast_layers.py best at 13-14 (this budget: 14;
 #: 4 or 25 images 5-10% slower), S4 at 16-32 (this budget: 28; all 128 images at once, as when only
-#: the columns counted, 10-15% slower).
+#: the columns counted, 9-15% slower).
 CHUNK_ELEMENTS = 5 * 2 ** 19
 
 

@@ -576,7 +576,7 @@ cdef Py_ssize_t _plane_stride(str name, const floating[:, :, :] A, Py_ssize_t ch
 
 
 # Each kernel's loop nest is an inline function called with a literal patch size a (4 or 6), so the
-# compiler specializes the transforms for each size. The loop nests walk the tiles in blocks of
+# compiler can specialize the transforms for each size. The loop nests walk the tiles in blocks of
 # _BLOCK: gather the blocks' patches, transform them all at once (SIMD across tiles), scatter.
 
 
