@@ -70,7 +70,7 @@ def conv_path(xs, ws, stride, pad, dtype):
     _, cache = fl.conv_forward_fast(np.zeros(xs, dtype), np.zeros(ws, dtype), np.zeros(ws[0], dtype),
                                     {"stride": stride, "pad": pad})
     if len(cache) == 5:  # the Winograd cache ends with (U, V, token), U of shape ((m + 2)^2, F, C)
-        m = round(cache[4][0].shape[0] ** 0.5) - 2
+        m = fl._tile_size(cache[4][0].shape[0])
         return f"winograd {m}x{m}"
     return "im2col"
 

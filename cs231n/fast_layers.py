@@ -382,9 +382,12 @@ def _tile_array(planes, channels, tiles, dtype, name):
     return buf[:, :size].reshape(planes, channels, tiles)
 
 
+_TILE_OF_PLANES = {(m + 2) ** 2: m for m in WINOGRAD_TILES}  # 16 -> 2, 36 -> 4
+
+
 def _tile_size(planes):
     """m from the a^2 planes of a transformed array (16 -> 2, 36 -> 4)."""
-    return {16: 2, 36: 4}[planes]
+    return _TILE_OF_PLANES[planes]
 
 
 def _winograd_filters(w, dtype, m):
