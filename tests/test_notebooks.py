@@ -1,6 +1,6 @@
 """The assignment notebooks: built from their sources, well formed for nbgrader, and they run.
 
-Every notebook runs top to bottom in quick mode (CS231N_QUICK=1) and must pass its own tests
+Every notebook of both assignments runs top to bottom in quick mode (CS231N_QUICK=1) and must pass its own tests
 without writing to stderr. The full run is `make results`.
 """
 import json
@@ -11,16 +11,19 @@ from conftest import ROOT
 from tools import nbbuild, run_notebooks
 from tools.solutions import find_regions
 
-NOTEBOOKS = run_notebooks.NOTEBOOKS["assignment1"]
+NOTEBOOKS = run_notebooks.select([])  # (assignment, name) of every notebook, both assignments
+IDS = [f"{a}/{n}" for a, n in NOTEBOOKS]
 
 
 def test_committed_notebooks_match_their_sources():
     assert nbbuild.main(["--check"]) == 0, "run `python -m tools.nbbuild` and commit the notebooks"
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_structure(name):
-    nb = json.loads((ROOT / "assignment1" / f"{name}.ipynb").read_text())
+@pytest.mark.parametrize("assignment,name", NOTEBOOKS, ids=IDS)
+def test_notebook_structure(assignment, name):
+    path = ROOT / assignment / f"{name}.ipynb"
+    assert path.exists(), f"{path} is missing: write {assignment}/src/{name}.py and run `python -m tools.nbbuild`"
+    nb = json.loads(path.read_text())
     ids = [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"] if "nbgrader" in c["metadata"]]
     assert len(ids) == len(set(ids))
     tests = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")
@@ -43,10 +46,10 @@ def test_notebook_structure(name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_in_quick_mode(name, cifar10_dir, tmp_path):
+@pytest.mark.parametrize("assignment,name", NOTEBOOKS, ids=IDS)
+def test_notebook_runs_in_quick_mode(assignment, name, cifar10_dir, tmp_path):
     import shutil
-    shutil.copy2(ROOT / "assignment1" / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
+    shutil.copy2(ROOT / assignment / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
     results, seconds, problems = run_notebooks.run(tmp_path / f"{name}.ipynb", quick=True)
     print(f"{name}: {seconds:.0f} s, results {results}")
     assert problems == []

@@ -1,12 +1,17 @@
 """Generate the expected values of the notebooks' hidden tests from the reference solution.
 
-    python -m tools.make_reference_values        # rewrite assignment1/src/reference_values.json
+    python -m tools.make_reference_values        # rewrite assignment*/src/reference_values.json
     python -m tools.make_reference_values --check
 
-Every input is deterministic (``linspace_array``), so no random number generator is involved.
-The notebook sources refer to a value as ``{{ref:NAME}}``; ``tools/nbbuild.py`` writes it into the
-test cell as a literal ``np.array(...)`` (hidden tests never reach students). The suite fails if the
-JSON file is out of date with the solution code.
+One JSON file per assignment, ``assignmentN/src/reference_values.json``, written by the function
+in ``ASSIGNMENTS``; assignment 2 has one function per notebook (``_fully_connected_nets`` ...),
+whose names must not collide. Every input is deterministic (``linspace_array``), so no random
+number generator is involved. The notebook sources refer to a value as ``{{ref:NAME}}``;
+``tools/nbbuild.py`` writes it into the test cell as a literal ``np.array(...)`` (hidden tests
+never reach students). The suite fails if a JSON file is out of date with the solution code.
+
+The library modules are imported inside the functions, so one assignment's values can be
+generated while another's library is still being written.
 """
 import json
 import sys
@@ -14,20 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
-from cs231n.classifiers.fc_net import TwoLayerNet
-from cs231n.classifiers.k_nearest_neighbor import KNearestNeighbor
-from cs231n.classifiers.linear_svm import svm_loss_naive
-from cs231n.classifiers.softmax import softmax_loss_naive
-from cs231n.layer_utils import affine_relu_forward
-from cs231n.layers import affine_forward, relu_forward
 from cs231n.testing import linspace_array
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "assignment1" / "src" / "reference_values.json"
 
 
-def values():
-    """Name -> nested lists of floats, computed by the solution code."""
+def _assignment1():
+    from cs231n.classifiers.fc_net import TwoLayerNet
+    from cs231n.classifiers.k_nearest_neighbor import KNearestNeighbor
+    from cs231n.classifiers.linear_svm import svm_loss_naive
+    from cs231n.classifiers.softmax import softmax_loss_naive
+    from cs231n.layer_utils import affine_relu_forward
+    from cs231n.layers import affine_forward, relu_forward
+
     v = {}
     x = linspace_array((3, 2, 7), -0.4, 0.9)
     w = linspace_array((14, 4), 0.3, -0.6)
@@ -56,7 +60,51 @@ def values():
     knn = KNearestNeighbor()
     knn.train(linspace_array((8, 5), -3.0, 4.0), np.array([0, 1, 2, 0, 1, 2, 0, 1]))
     v["knn_dists_hidden"] = knn.compute_distances_two_loops(linspace_array((3, 5), 2.0, -1.0) ** 2)
-    return {k: np.asarray(a, dtype=np.float64).tolist() for k, a in v.items()}
+    return v
+
+
+def _fully_connected_nets():
+    """Hidden-test values of assignment2/src/FullyConnectedNets.py."""
+    return {}
+
+
+def _batch_normalization():
+    """Hidden-test values of assignment2/src/BatchNormalization.py."""
+    return {}
+
+
+def _dropout():
+    """Hidden-test values of assignment2/src/Dropout.py."""
+    return {}
+
+
+def _convolutional_networks():
+    """Hidden-test values of assignment2/src/ConvolutionalNetworks.py."""
+    return {}
+
+
+def _assignment2():
+    v = {}
+    for part in (_fully_connected_nets, _batch_normalization, _dropout, _convolutional_networks):
+        values = part()
+        clash = sorted(set(values) & set(v))
+        if clash:
+            raise ValueError(f"{part.__name__} redefines reference values {clash}; give them unique names")
+        v.update(values)
+    return v
+
+
+#: assignment folder -> function computing its values
+ASSIGNMENTS = {"assignment1": _assignment1, "assignment2": _assignment2}
+
+
+def output_path(assignment):
+    return ROOT / assignment / "src" / "reference_values.json"
+
+
+def values(assignment="assignment1"):
+    """Name -> nested lists of floats, computed by the solution code, for one assignment."""
+    return {k: np.asarray(a, dtype=np.float64).tolist() for k, a in ASSIGNMENTS[assignment]().items()}
 
 
 def dumps(vals):
@@ -65,15 +113,21 @@ def dumps(vals):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    text = dumps(values())
-    if "--check" in argv:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT.relative_to(ROOT)} is out of date: run `python -m tools.make_reference_values`",
-                  file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text)
-    print(f"wrote {OUT.relative_to(ROOT)}")
+    check = "--check" in argv
+    stale = []
+    for assignment in ASSIGNMENTS:
+        out = output_path(assignment)
+        text = dumps(values(assignment))
+        if check:
+            if not out.exists() or out.read_text() != text:
+                stale.append(str(out.relative_to(ROOT)))
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text)
+            print(f"wrote {out.relative_to(ROOT)}")
+    if stale:
+        print(f"out of date: {', '.join(stale)}; run `python -m tools.make_reference_values`", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Build the assignment notebooks from their text sources.
+"""Build the assignment notebooks (assignment1, assignment2, ...) from their text sources.
 
 Each notebook is written as ``assignmentN/src/<name>.py`` in a percent format
 (readable diffs, one source of truth) and built into ``assignmentN/<name>.ipynb``,
