@@ -1,0 +1,61 @@
+"""``python -m tools.course``: the command line of the instructor pipeline."""
+import argparse
+import sys
+from pathlib import Path
+
+from .assignments import DEFAULT_COURSE, DEFAULT_TIMEOUT, CourseError
+from .autograde import autograde
+from .demo import demo
+from .gradebook import export, feedback, format_table, grade_table
+from .release import release
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tools.course",
+                                     description="Instructor pipeline: student release, autograding, feedback "
+                                                 "and grade export.")
+    parser.add_argument("--course-dir", default=str(DEFAULT_COURSE), help="nbgrader course folder (default: course/)")
+    # --course-dir may also follow the command (`release assignment1 --course-dir DIR`)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--course-dir", default=argparse.SUPPRESS, help="nbgrader course folder (default: course/)")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    def command(name, help):
+        return sub.add_parser(name, help=help, parents=[common])
+
+    p = command("release", "build the student release")
+    p.add_argument("assignment")
+    p = command("autograde", "grade course/submitted/*/ASSIGNMENT")
+    p.add_argument("assignment")
+    p.add_argument("--jobs", type=int, default=None, help="students graded at once (default: the core count)")
+    p.add_argument("--roster", help="CSV (id,first_name,last_name,email) of every student; missing ones get 0")
+    p.add_argument("--notebook", help="grade only this notebook (name without .ipynb)")
+    p.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds per cell (default %(default)s)")
+    p = command("feedback", "feedback HTML for every graded student")
+    p.add_argument("assignment")
+    p = command("export", "CSV of grades")
+    p.add_argument("--to", help="output file (default course/grades.csv)")
+    p = command("grades", "print the grade table")
+    p.add_argument("assignment")
+    p = command("demo", "release, grade a reference and an untouched submission, feedback, table")
+    p.add_argument("--jobs", type=int, default=None)
+    args = parser.parse_args(argv)
+    course = Path(args.course_dir).resolve()
+    try:
+        if args.cmd == "release":
+            print(f"student release in {release(course, args.assignment)}")
+        elif args.cmd == "autograde":
+            notes = autograde(course, args.assignment, args.jobs, args.roster, args.notebook, args.timeout)
+            print(format_table(grade_table(course, args.assignment), notes))
+        elif args.cmd == "feedback":
+            print(f"feedback in {feedback(course, args.assignment)}")
+        elif args.cmd == "export":
+            print(f"grades exported to {export(course, args.to)}")
+        elif args.cmd == "grades":
+            print(format_table(grade_table(course, args.assignment)))
+        elif args.cmd == "demo":
+            return demo(course, args.jobs)
+    except CourseError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
