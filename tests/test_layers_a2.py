@@ -314,3 +314,325 @@ def test_dropout_backward():
 def test_dropout_bad_param(param, message):
     with pytest.raises(ValueError, match=message):
         dropout_forward(np.ones((2, 2)), param)
+
+
+# ---------------------------------------------------------------------------------------------
+# naive convolution and max-pooling
+
+from cs231n import fast_layers  # noqa: E402
+from cs231n.layers import (conv_backward_naive, conv_forward_naive, max_pool_backward_naive,  # noqa: E402
+                           max_pool_forward_naive)
+from test_fast_layers import CONV_SHAPES, POOL_SHAPES  # noqa: E402
+
+HALF_UNIT_8 = 0.5e-8 * (1 + 1e-9)  # the notebooks print the expected arrays rounded to 8 decimals
+
+CONV_EXPECTED = np.array([
+    [[[-0.08759809, -0.10987781], [-0.18387192, -0.2109216]],
+     [[0.21027089, 0.21661097], [0.22847626, 0.23004637]],
+     [[0.50813986, 0.54309974], [0.64082444, 0.67101435]]],
+    [[[-0.98053589, -1.03143541], [-1.19128892, -1.24695841]],
+     [[0.69108355, 0.66880383], [0.59480972, 0.56776003]],
+     [[2.36270298, 2.36904306], [2.38090835, 2.38247847]]]])
+
+POOL_EXPECTED = np.array([
+    [[[-0.26315789, -0.24842105], [-0.20421053, -0.18947368]],
+     [[-0.14526316, -0.13052632], [-0.08631579, -0.07157895]],
+     [[-0.02736842, -0.01263158], [0.03157895, 0.04631579]]],
+    [[[0.09052632, 0.10526316], [0.14947368, 0.16421053]],
+     [[0.20842105, 0.22315789], [0.26736842, 0.28210526]],
+     [[0.32631579, 0.34105263], [0.38526316, 0.4]]]])
+
+
+def test_conv_forward_naive_reference_values():
+    """ConvolutionalNetworks.ipynb: difference 'around 1e-8'; 2022 printed 2.2121476417505994e-08 (the
+    rounding of the printed array), and every value is within half a unit of its 8th decimal."""
+    x = linspace_array((2, 3, 4, 4), -0.1, 0.5)
+    w = linspace_array((3, 3, 4, 4), -0.2, 0.3)
+    b = np.linspace(-0.1, 0.2, num=3)
+    x_before = x.copy()
+    out, cache = conv_forward_naive(x, w, b, {"stride": 2, "pad": 1})
+    assert out.shape == (2, 3, 2, 2)
+    err = rel_error(out, CONV_EXPECTED)
+    assert err < 1e-7
+    assert err == pytest.approx(2.2121476417505994e-08, rel=1e-6)
+    assert np.max(np.abs(out - CONV_EXPECTED)) <= HALF_UNIT_8
+    np.testing.assert_array_equal(x, x_before)  # x is not modified (padding is on a copy)
+    assert cache[0] is x and cache[1] is w and cache[2] is b and cache[3] == {"stride": 2, "pad": 1}
+
+
+def test_max_pool_forward_naive_reference_values():
+    """ConvolutionalNetworks.ipynb: difference 'around 1e-8'; 2022 printed 4.1666665157267834e-08."""
+    x = linspace_array((2, 3, 4, 4), -0.3, 0.4)
+    pool_param = {"pool_width": 2, "pool_height": 2, "stride": 2}
+    out, cache = max_pool_forward_naive(x, pool_param)
+    err = rel_error(out, POOL_EXPECTED)
+    assert err < 1e-7
+    assert err == pytest.approx(4.1666665157267834e-08, rel=1e-6)
+    assert np.max(np.abs(out - POOL_EXPECTED)) <= HALF_UNIT_8
+    assert cache[0] is x and cache[1] is pool_param
+
+
+# (N, C, H, W, F, HH, WW, stride, pad, bound): the notebook's shape, then non-square images and
+# filters, stride 2, pads 0 and 2, N = 1
+CONV_GRAD_SHAPES = [
+    (4, 3, 5, 5, 2, 3, 3, 1, 1, 1e-8),
+    (1, 2, 7, 5, 3, 3, 1, 2, 0, 1e-8),
+    (2, 3, 5, 6, 2, 3, 2, 1, 2, 1e-8),
+    (2, 1, 6, 8, 2, 2, 4, 2, 2, 1e-8),
+    (1, 2, 6, 9, 2, 4, 3, 2, 0, 1e-8),
+]
+
+
+@pytest.mark.parametrize("shape", CONV_GRAD_SHAPES, ids=lambda s: "x".join(map(str, s[:9])))
+def test_conv_backward_naive(rng, shape):
+    """Notebook: relative errors 'around 1e-8 or less' (2022: dx 1.2e-8, dw 2.2e-10, db 3.4e-11)."""
+    N, C, H, W, F, HH, WW, stride, pad, bound = shape
+    x = rng.standard_normal((N, C, H, W))
+    w = rng.standard_normal((F, C, HH, WW))
+    b = rng.standard_normal(F)
+    conv_param = {"stride": stride, "pad": pad}
+    out, cache = conv_forward_naive(x, w, b, conv_param)
+    assert out.shape == (N, F, 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride)
+    dout = rng.standard_normal(out.shape)
+    dx_num, dw_num, db_num = num_grads(lambda x_, w_, b_: conv_forward_naive(x_, w_, b_, conv_param)[0],
+                                       (x, w, b), dout)
+    dx, dw, db = conv_backward_naive(dout, cache)
+    check_grad(dx, dx_num, bound, "dx")
+    check_grad(dw, dw_num, bound, "dw")
+    check_grad(db, db_num, bound, "db")
+
+
+def distinct(rng, shape, lo=-0.01, hi=0.01):
+    """A permuted linspace: distinct values (no ties in any pooling window), at least 2.5e-5 apart, more
+    than twice h = 1e-5. Small values keep the rounding of x +- h (relative to 2h) near 1e-13."""
+    return rng.permutation(np.linspace(lo, hi, int(np.prod(shape)))).reshape(shape)
+
+
+# (N, C, H, W, pool_height, pool_width, stride): the notebook's, overlapping windows, gaps between
+# windows, non-square images and windows, N = 1
+POOL_GRAD_SHAPES = [
+    (3, 2, 8, 8, 2, 2, 2),
+    (1, 2, 7, 5, 3, 1, 2),
+    (2, 1, 8, 9, 2, 3, 3),
+    (2, 3, 5, 6, 2, 2, 1),
+]
+
+
+@pytest.mark.parametrize("shape", POOL_GRAD_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_max_pool_backward_naive(rng, shape):
+    """Notebook: relative error 'around 1e-12' (2022: 3.3e-12)."""
+    N, C, H, W, ph, pw, s = shape
+    x = distinct(rng, (N, C, H, W))
+    pool_param = {"pool_height": ph, "pool_width": pw, "stride": s}
+    out, cache = max_pool_forward_naive(x, pool_param)
+    dout = rng.standard_normal(out.shape)
+    dx_num = eval_numerical_gradient_array(lambda v: max_pool_forward_naive(v, pool_param)[0], x, dout)
+    dx = max_pool_backward_naive(dout, cache)
+    check_grad(dx, dx_num, 1e-12, "dx", scaled_bound=1e-12)
+
+
+def test_max_pool_ties_go_to_the_first_maximum():
+    """Like the fast layers (and np.argmax, PyTorch): one window's gradient is never counted twice."""
+    out, cache = max_pool_forward_naive(np.ones((1, 1, 2, 2)), {"pool_height": 2, "pool_width": 2, "stride": 2})
+    np.testing.assert_array_equal(max_pool_backward_naive(np.full((1, 1, 1, 1), 5.0), cache)[0, 0],
+                                  [[5.0, 0.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("shape", CONV_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_conv_naive_matches_fast(rng, shape, dtype):
+    """Every shape of tests/test_fast_layers.py: forward and backward of the naive and fast layers agree."""
+    N, C, H, W, F, HH, WW, stride, pad = shape
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((F, C, HH, WW)).astype(dtype)
+    b = rng.standard_normal(F).astype(dtype)
+    p = {"stride": stride, "pad": pad}
+    out, cache = conv_forward_naive(x, w, b, p)
+    out_fast, cache_fast = fast_layers.conv_forward_fast(x, w, b, p)
+    assert out.dtype == dtype
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    got = (out,) + tuple(conv_backward_naive(dout, cache))
+    expected = (out_fast,) + tuple(fast_layers.conv_backward_fast(dout, cache_fast))
+    for g, e, label in zip(got, expected, ("out", "dx", "dw", "db")):
+        assert g.shape == e.shape and g.dtype == dtype, label
+        scaled = np.max(np.abs(g.astype(np.float64) - e)) / np.max(np.abs(e))
+        assert scaled < (1e-12 if dtype == np.float64 else 1e-5), f"{label}: {scaled:.2e}"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("shape", POOL_SHAPES, ids=lambda s: "x".join(map(str, s)))
+def test_max_pool_naive_matches_fast(rng, shape, dtype):
+    """Every shape of tests/test_fast_layers.py; the naive layer rejects windows that do not tile."""
+    N, C, H, W, ph, pw, s = shape
+    x = distinct(rng, (N, C, H, W)).astype(dtype)
+    p = {"pool_height": ph, "pool_width": pw, "stride": s}
+    if (H - ph) % s or (W - pw) % s:
+        with pytest.raises(ValueError, match="must tile the input"):
+            max_pool_forward_naive(x, p)
+        return
+    out, cache = max_pool_forward_naive(x, p)
+    out_fast, cache_fast = fast_layers.max_pool_forward_fast(x, p)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, out_fast)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    np.testing.assert_array_equal(max_pool_backward_naive(dout, cache),
+                                  fast_layers.max_pool_backward_fast(dout, cache_fast))
+
+
+def test_conv_naive_matches_fast_on_the_notebook_benchmark(global_rng_restored):
+    """ConvolutionalNetworks.ipynb's check (seed 231, stride 2, pad 1); the 2022 kit printed
+    4.926407851494105e-11 for the forward pass, and asks for 'around 1e-9 or less' throughout."""
+    np.random.seed(231)
+    x = np.random.randn(100, 3, 31, 31)
+    w = np.random.randn(25, 3, 3, 3)
+    b = np.random.randn(25)
+    dout = np.random.randn(100, 25, 16, 16)
+    p = {"stride": 2, "pad": 1}
+    out_naive, cache_naive = conv_forward_naive(x, w, b, p)
+    out_fast, cache_fast = fast_layers.conv_forward_fast(x, w, b, p)
+    err = rel_error(out_naive, out_fast)
+    print(f"fast vs naive conv forward: rel_error {err!r} (2022 kit: 4.926407851494105e-11)")
+    assert err <= 4.926407851494105e-11
+    for g, e, label in zip(conv_backward_naive(dout, cache_naive), fast_layers.conv_backward_fast(dout, cache_fast),
+                           ("dx", "dw", "db")):
+        assert rel_error(g, e) < 1e-9, label
+
+
+# ---------------------------------------------------------------------------------------------
+# spatial batch normalization and group normalization
+
+from cs231n.layers import (spatial_batchnorm_backward, spatial_batchnorm_forward,  # noqa: E402
+                           spatial_groupnorm_backward, spatial_groupnorm_forward)
+
+
+def test_spatial_batchnorm_train_statistics(rng):
+    """Notebook: N, C, H, W = 2, 3, 4, 5, x = 4 randn + 10; per-channel statistics over N, H and W."""
+    x = 4 * rng.standard_normal((2, 3, 4, 5)) + 10
+    out, _ = spatial_batchnorm_forward(x, np.ones(3), np.zeros(3), {"mode": "train"})
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=(0, 2, 3)), 1, rtol=1e-5)
+    gamma, beta = np.array([3.0, 4.0, 5.0]), np.array([6.0, 7.0, 8.0])
+    bn_param = {"mode": "train"}
+    out, _ = spatial_batchnorm_forward(x, gamma, beta, bn_param)
+    assert out.shape == x.shape and out.flags.c_contiguous
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), beta, rtol=1e-12)
+    np.testing.assert_allclose(out.std(axis=(0, 2, 3)), gamma, rtol=1e-5)
+    np.testing.assert_allclose(bn_param["running_mean"], 0.1 * x.mean(axis=(0, 2, 3)), rtol=1e-13)
+    np.testing.assert_allclose(bn_param["running_var"], 0.1 * x.var(axis=(0, 2, 3)), rtol=1e-12)
+
+
+def test_spatial_batchnorm_test_mode_after_warm_up(rng):
+    """Notebook: 50 warm-up passes with N, C, H, W = 10, 4, 11, 12 and x = 2.3 randn + 13."""
+    N, C, H, W = 10, 4, 11, 12
+    bn_param = {"mode": "train"}
+    gamma, beta = np.ones(C), np.zeros(C)
+    for _ in range(50):
+        spatial_batchnorm_forward(2.3 * rng.standard_normal((N, C, H, W)) + 13, gamma, beta, bn_param)
+    bn_param["mode"] = "test"
+    out, _ = spatial_batchnorm_forward(2.3 * rng.standard_normal((N, C, H, W)) + 13, gamma, beta, bn_param)
+    assert np.all(np.abs(out.mean(axis=(0, 2, 3))) < 0.1), out.mean(axis=(0, 2, 3))
+    assert np.all(np.abs(out.std(axis=(0, 2, 3)) - 1) < 0.1), out.std(axis=(0, 2, 3))
+
+
+@pytest.mark.parametrize("shape,bound", [((2, 3, 4, 5), 1e-6), ((1, 2, 3, 4), 1e-6), ((3, 1, 2, 3), 1e-6)])
+def test_spatial_batchnorm_backward(rng, shape, bound):
+    """Notebook: relative errors between 1e-12 and 1e-6 (2022: dx 2.8e-7)."""
+    x = 5 * rng.standard_normal(shape) + 12
+    C = shape[1]
+    gamma, beta = rng.standard_normal(C), rng.standard_normal(C)
+    dout = rng.standard_normal(shape)
+    f = lambda x_, g_, b_: spatial_batchnorm_forward(x_, g_, b_, {"mode": "train"})[0]  # noqa: E731
+    dx_num, dgamma_num, dbeta_num = num_grads(f, (x, gamma, beta), dout)
+    _, cache = spatial_batchnorm_forward(x, gamma, beta, {"mode": "train"})
+    dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
+    check_grad(dx, dx_num, bound, "dx")
+    check_grad(dgamma, dgamma_num, 1e-9, "dgamma")
+    check_grad(dbeta, dbeta_num, 1e-9, "dbeta")
+
+
+def test_spatial_groupnorm_statistics(rng):
+    """Notebook: N, C, H, W = 2, 6, 4, 5, G = 2; per-(n, group) means ~0 and stds ~1."""
+    N, C, H, W, G = 2, 6, 4, 5, 2
+    x = 4 * rng.standard_normal((N, C, H, W)) + 10
+    out, _ = spatial_groupnorm_forward(x, np.ones((1, C, 1, 1)), np.zeros((1, C, 1, 1)), G, {})
+    groups = out.reshape(N, G, -1)
+    np.testing.assert_allclose(groups.mean(axis=2), 0, atol=1e-12)
+    np.testing.assert_allclose(groups.std(axis=2), 1, rtol=1e-5)
+    # with gamma and beta constant within a group: group means ~beta, stds ~gamma
+    gamma = np.repeat([2.0, 3.0], 3).reshape(1, C, 1, 1)
+    beta = np.repeat([-1.0, 4.0], 3).reshape(1, C, 1, 1)
+    out, _ = spatial_groupnorm_forward(x, gamma, beta, G, {"eps": 1e-5})
+    groups = out.reshape(N, G, -1)
+    np.testing.assert_allclose(groups.mean(axis=2), [[-1, 4]] * N, rtol=1e-12)
+    np.testing.assert_allclose(groups.std(axis=2), [[2, 3]] * N, rtol=1e-5)
+    # G = 1 is layer normalization over (C, H, W); G = C normalizes each channel of each image
+    ones, zeros = np.ones((1, C, 1, 1)), np.zeros((1, C, 1, 1))
+    ln, _ = layernorm_forward(x.reshape(N, -1), np.ones(C * H * W), np.zeros(C * H * W), {})
+    np.testing.assert_allclose(spatial_groupnorm_forward(x, ones, zeros, 1, {})[0].reshape(N, -1), ln, rtol=1e-12)
+    per_channel = spatial_groupnorm_forward(x, ones, zeros, C, {})[0]
+    np.testing.assert_allclose(per_channel.mean(axis=(2, 3)), 0, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape,G", [((2, 6, 4, 5), 2), ((1, 4, 3, 2), 4), ((2, 3, 2, 3), 1), ((3, 6, 1, 3), 3)])
+def test_spatial_groupnorm_backward(rng, shape, G):
+    """Notebook: relative errors between 1e-12 and 1e-7 (2022: dx 7.4e-8, on its seed). Here dx within
+    1e-6 elementwise and 1e-9 of the largest value: with these seeds a few entries of dx are ~1e-4 of
+    the largest, where the numeric gradient's own rounding (~1e-10 absolute) is ~5e-7 of the entry."""
+    x = 5 * rng.standard_normal(shape) + 12
+    C = shape[1]
+    gamma, beta = rng.standard_normal((1, C, 1, 1)), rng.standard_normal((1, C, 1, 1))
+    dout = rng.standard_normal(shape)
+    f = lambda x_, g_, b_: spatial_groupnorm_forward(x_, g_, b_, G, {})[0]  # noqa: E731
+    dx_num, dgamma_num, dbeta_num = num_grads(f, (x, gamma, beta), dout)
+    _, cache = spatial_groupnorm_forward(x, gamma, beta, G, {})
+    dx, dgamma, dbeta = spatial_groupnorm_backward(dout, cache)
+    assert dgamma.shape == (1, C, 1, 1) and dbeta.shape == (1, C, 1, 1)
+    check_grad(dx, dx_num, 1e-6, "dx")
+    check_grad(dgamma, dgamma_num, 1e-9, "dgamma")
+    check_grad(dbeta, dbeta_num, 1e-9, "dbeta")
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input: a ValueError that shows the values
+
+
+def test_conv_bad_input():
+    x = np.zeros((2, 3, 6, 7))
+    with pytest.raises(ValueError, match=r"got H=6, W=7, pad=0, HH=3, WW=3, stride=2: \(6 \+ 2\*0 - 3\) % 2 = 1, "
+                                         r"\(7 \+ 2\*0 - 3\) % 2 = 0"):
+        conv_forward_naive(x, np.zeros((4, 3, 3, 3)), np.zeros(4), {"stride": 2, "pad": 0})
+    with pytest.raises(ValueError, match=r"got H=6, W=7, pad=1, HH=4, WW=2, stride=2: .* % 2 = 0, "
+                                         r"\(7 \+ 2\*1 - 2\) % 2 = 1"):
+        conv_forward_naive(x, np.zeros((4, 3, 4, 2)), np.zeros(4), {"stride": 2, "pad": 1})
+    with pytest.raises(ValueError, match=r"x has 3 channels but the filters expect 2: x \(2, 3, 6, 7\), "
+                                         r"w \(4, 2, 3, 3\)"):
+        conv_forward_naive(x, np.zeros((4, 2, 3, 3)), np.zeros(4), {"stride": 1, "pad": 1})
+    with pytest.raises(ValueError, match=r"b must have shape \(4,\) for w \(4, 3, 3, 3\), got \(3,\)"):
+        conv_forward_naive(x, np.zeros((4, 3, 3, 3)), np.zeros(3), {"stride": 1, "pad": 1})
+    with pytest.raises(ValueError, match=r"needs 'stride' and 'pad', missing \['pad'\]"):
+        conv_forward_naive(x, np.zeros((4, 3, 3, 3)), np.zeros(4), {"stride": 1})
+    with pytest.raises(ValueError, match=r"do not fit in the padded input: H=6, W=7, pad=0"):
+        conv_forward_naive(x, np.zeros((4, 3, 7, 3)), np.zeros(4), {"stride": 1, "pad": 0})
+
+
+def test_pool_bad_input():
+    with pytest.raises(ValueError, match=r"must tile the input.*x of shape \(1, 2, 7, 8\), pool_height=2, "
+                                         r"pool_width=2, stride=2: \(7 - 2\) % 2 = 1, \(8 - 2\) % 2 = 0"):
+        max_pool_forward_naive(np.zeros((1, 2, 7, 8)), {"pool_height": 2, "pool_width": 2, "stride": 2})
+    with pytest.raises(ValueError, match=r"pool_height <= H.*x of shape \(1, 2, 3, 3\), pool_height=4"):
+        max_pool_forward_naive(np.zeros((1, 2, 3, 3)), {"pool_height": 4, "pool_width": 2, "stride": 1})
+    with pytest.raises(ValueError, match=r"x must have shape \(N, C, H, W\), got \(2, 3\)"):
+        max_pool_forward_naive(np.zeros((2, 3)), {"pool_height": 1, "pool_width": 1, "stride": 1})
+
+
+def test_spatial_norm_bad_input():
+    x = np.zeros((2, 6, 3, 3))
+    with pytest.raises(ValueError, match=r"G must divide the number of channels C; got G=4, C=6"):
+        spatial_groupnorm_forward(x, np.ones((1, 6, 1, 1)), np.zeros((1, 6, 1, 1)), 4, {})
+    with pytest.raises(ValueError, match=r"gamma must have shape \(1, 6, 1, 1\) to match x \(2, 6, 3, 3\), "
+                                         r"got \(6,\)"):
+        spatial_groupnorm_forward(x, np.ones(6), np.zeros((1, 6, 1, 1)), 2, {})
+    with pytest.raises(ValueError, match=r"beta must have shape \(6,\) to match x \(2, 6, 3, 3\), got \(3,\)"):
+        spatial_batchnorm_forward(x, np.ones(6), np.zeros(3), {"mode": "train"})
+    with pytest.raises(ValueError, match=r"mode must be 'train' or 'test', got None"):
+        spatial_batchnorm_forward(x, np.ones(6), np.zeros(6), {})
