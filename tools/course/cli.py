@@ -3,8 +3,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .assignments import DEFAULT_COURSE, DEFAULT_TIMEOUT, CourseError
-from .autograde import autograde
+from .assignments import ASSIGNMENTS, DEFAULT_COURSE, DEFAULT_TIMEOUT, CourseError
+from .autograde import DEFAULT_TASK_TIMEOUT, autograde
 from .demo import demo
 from .gradebook import export, feedback, format_table, grade_table
 from .release import release
@@ -31,6 +31,20 @@ def main(argv=None):
     p.add_argument("--roster", help="CSV (id,first_name,last_name,email) of every student; missing ones get 0")
     p.add_argument("--notebook", help="grade only this notebook (name without .ipynb)")
     p.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds per cell (default %(default)s)")
+    p.add_argument("--task-timeout", type=float, default=DEFAULT_TASK_TIMEOUT,
+                   help="wall-clock seconds per (student, notebook); past it the task is stopped and scores 0 "
+                        "(default %(default)s)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address, e.g. tcp://HOST:8786 (default $DASK_SCHEDULER_ADDRESS, else a "
+                        "LocalCluster on this machine)")
+    p.add_argument("--db-url", default=None,
+                   help="gradebook database, e.g. postgresql://user@host/dbname (default course/gradebook.db; "
+                        "remembered for the course)")
+    p.add_argument("--force", action="store_true", help="regrade submissions that already have a result")
+    p.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="grade without the sandbox")
+    p = command("report", "HTML page with plots and a CSV: score distribution per notebook, pass rate per test")
+    p.add_argument("assignment")
+    p.add_argument("--out", default=None, help="output folder (default course/reports/ASSIGNMENT)")
     p = command("feedback", "feedback HTML for every graded student")
     p.add_argument("assignment")
     p = command("export", "CSV of grades")
@@ -39,14 +53,23 @@ def main(argv=None):
     p.add_argument("assignment")
     p = command("demo", "release, grade a reference and an untouched submission, feedback, table")
     p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--assignment", action="append", choices=list(ASSIGNMENTS),
+                   help="only this assignment (repeatable; default: all)")
     args = parser.parse_args(argv)
     course = Path(args.course_dir).resolve()
     try:
         if args.cmd == "release":
             print(f"student release in {release(course, args.assignment)}")
         elif args.cmd == "autograde":
-            notes = autograde(course, args.assignment, args.jobs, args.roster, args.notebook, args.timeout)
+            notes = autograde(course, args.assignment, args.jobs, args.roster, args.notebook, args.timeout,
+                              scheduler=args.scheduler, db_url=args.db_url, force=args.force,
+                              task_timeout=args.task_timeout, sandbox=args.sandbox)
             print(format_table(grade_table(course, args.assignment), notes))
+        elif args.cmd == "report":
+            from .report import write_report
+
+            html, csv_path = write_report(course, args.assignment, args.out)
+            print(f"report in {html} (table {csv_path})")
         elif args.cmd == "feedback":
             print(f"feedback in {feedback(course, args.assignment)}")
         elif args.cmd == "export":
@@ -54,7 +77,7 @@ def main(argv=None):
         elif args.cmd == "grades":
             print(format_table(grade_table(course, args.assignment)))
         elif args.cmd == "demo":
-            return demo(course, args.jobs)
+            return demo(course, args.jobs, assignments=args.assignment)
     except CourseError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
