@@ -26,7 +26,7 @@ def course(tmp_path_factory, cifar10_dir):
 @pytest.fixture(scope="module")
 def models():
     out = ROOT / "build" / "reference_models"
-    if not all((out / m).exists() for m in C.ASSIGNMENTS[ASSIGNMENT]["models"]):
+    if not all((out / m).exists() for spec in C.ASSIGNMENTS.values() for m in spec["models"]):
         subprocess.run([sys.executable, "-m", "tools.train_reference_models", str(out)], cwd=ROOT, check=True)
     return out
 
@@ -184,23 +184,25 @@ def hostile_cases():
 
 
 def test_round_trip_is_make_course(tmp_path_factory, models, capsys):
-    """`make course` (tools.course demo): the reference solution gets full marks on every autograded
-    cell, the untouched release gets 0, and feedback and the grade export are written."""
+    """`make course` (tools.course demo): for each assignment, the reference solution gets full marks on
+    every autograded cell, the untouched release gets 0, and feedback and the grade export are written."""
     course = tmp_path_factory.mktemp("demo")
     rc = C.demo(course, jobs=2)
     out = capsys.readouterr().out
     print(out)
     assert rc == 0, out
-    assert "OK: reference full marks, untouched release zero" in out
-    table = C.grade_table(course, ASSIGNMENT)
-    for nb, (score, maximum) in table["reference"].items():
-        assert maximum > 0 and score == maximum, f"reference {nb}: {score}/{maximum}"
-    for nb, (score, maximum) in table["untouched"].items():
-        assert score == 0, f"untouched {nb}: {score}/{maximum}"
-    assert set(table["reference"]) == set(C.ASSIGNMENTS[ASSIGNMENT]["notebooks"])
-    for nb in C.ASSIGNMENTS[ASSIGNMENT]["notebooks"]:
-        assert (course / "feedback" / "reference" / ASSIGNMENT / f"{nb}.html").exists()
-    assert "reference" in (course / "grades.csv").read_text()
+    csv_text = (course / "grades.csv").read_text()
+    for assignment, spec in C.ASSIGNMENTS.items():
+        assert f"OK: {assignment}: reference full marks, untouched release zero" in out
+        table = C.grade_table(course, assignment)
+        for nb, (score, maximum) in table["reference"].items():
+            assert maximum > 0 and score == maximum, f"{assignment} reference {nb}: {score}/{maximum}"
+        for nb, (score, maximum) in table["untouched"].items():
+            assert score == 0, f"{assignment} untouched {nb}: {score}/{maximum}"
+        assert set(table["reference"]) == set(spec["notebooks"])
+        for nb in spec["notebooks"]:
+            assert (course / "feedback" / "reference" / assignment / f"{nb}.html").exists()
+        assert assignment in csv_text
 
 
 def test_hostile_submissions(course, models, tmp_path):

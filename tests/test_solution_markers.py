@@ -12,6 +12,7 @@ STUDENT_FILES = [
     "cs231n/classifiers/linear_classifier.py",
     "cs231n/classifiers/fc_net.py",
     "cs231n/layers.py",
+    "cs231n/classifiers/cnn.py",
 ]
 
 
@@ -56,7 +57,7 @@ def test_cli_reports_a_bad_file(tmp_path, capsys):
 # ---------------------------------------------------------------------------------------------
 # the .py stripper used by the release
 
-from tools.solutions import split_lines, strip_solutions  # noqa: E402
+from tools.solutions import region_names, split_lines, strip_solutions  # noqa: E402
 
 SOURCE = '''\
 class Model:
@@ -118,3 +119,20 @@ def test_split_lines():
     assert "out = X @ self.W  # (N, C)" in inside and "x += i" in inside
     assert "return out" in outside and "out = None" in outside
     assert not any(line.startswith("#") for line in inside | outside)
+
+
+def test_region_names_one_per_region():
+    assert region_names(SOURCE) == ["Model.loss", "helper"]
+    assert region_names("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n") == ["<module>"]
+
+
+def test_strip_with_a_message_callback():
+    out = strip_solutions(SOURCE, "pkg/model.py", message=lambda name: f"copy {name} from before")
+    assert "raise NotImplementedError('Model.loss in pkg/model.py: copy Model.loss from before')" in out
+    assert "raise NotImplementedError('helper in pkg/model.py: copy helper from before')" in out
+
+    def refuse(name):
+        raise KeyError(name)
+
+    with pytest.raises(KeyError, match="helper"):
+        strip_solutions(SOURCE, "pkg/model.py", message=lambda n: "ok" if n == "Model.loss" else refuse(n))

@@ -139,7 +139,16 @@ def enclosing_name(lines, index):
     return ".".join(reversed(names)) or "<module>"
 
 
-def strip_solutions(text, filename="<string>", where=None):
+def region_names(text, filename="<string>"):
+    """The enclosing name of every solution region of a file, in file order (one entry per region).
+
+    A function with two regions appears twice; a region outside any function is ``"<module>"``.
+    """
+    lines = text.splitlines(keepends=True)
+    return [enclosing_name(lines, r.begin) for r in find_regions(text, filename)]
+
+
+def strip_solutions(text, filename="<string>", where=None, message=None):
     """Replace every solution region of a ``.py`` file by a stub that raises.
 
     Parameters
@@ -151,6 +160,13 @@ def strip_solutions(text, filename="<string>", where=None):
     where : callable or None
         ``where(function_name) -> str`` names the notebook that covers a
         function (shown in the message); None leaves it out.
+    message : callable or None
+        ``message(function_name) -> str``: the whole text after
+        ``"<function> in <file>: "``, replacing the default
+        ``"write this part of the function (see <notebook>)"``; for stubs that
+        say something else, e.g. to copy code from an earlier assignment.
+        It may raise to refuse a region (the release does, for regions it
+        has no notebook for).
 
     Returns
     -------
@@ -158,7 +174,7 @@ def strip_solutions(text, filename="<string>", where=None):
         The file with each region (markers included) replaced by::
 
             # YOUR CODE HERE
-            raise NotImplementedError("<function> in <file>: ... (see <notebook>)")
+            raise NotImplementedError("<function> in <file>: write this part of the function (see <notebook>)")
 
         at the region's indentation. A file without regions comes back
         unchanged, so stripping is idempotent.
@@ -171,10 +187,13 @@ def strip_solutions(text, filename="<string>", where=None):
     for r in regions:
         out.extend(lines[pos:r.begin])
         name = enclosing_name(lines, r.begin)
-        hint = f" (see {where(name)})" if where else ""
-        message = f"{name} in {filename}: write this part of the function{hint}"
+        if message is not None:
+            stub = f"{name} in {filename}: {message(name)}"
+        else:
+            hint = f" (see {where(name)})" if where else ""
+            stub = f"{name} in {filename}: write this part of the function{hint}"
         out.append(f"{r.indent}# YOUR CODE HERE\n")
-        out.append(f"{r.indent}raise NotImplementedError({message!r})\n")
+        out.append(f"{r.indent}raise NotImplementedError({stub!r})\n")
         pos = r.end + 1
     out.extend(lines[pos:])
     return "".join(out)

@@ -42,29 +42,50 @@ def reference_overlay(assignment):
     return overlay
 
 
-def demo(course, jobs=None, models=None):
-    assignment = "assignment1"
-    print(f"== release {assignment}")
-    rel = release(course, assignment)
-    print(f"student release in {rel} (checked: no solution text, no data)")
-    models = Path(models or ROOT / "build" / "reference_models")
-    if not all((models / m).exists() for m in ASSIGNMENTS[assignment]["models"]):
-        print("== training the reference models (tools/train_reference_models.py)")
+def _reference_models(models, assignments):
+    """Train the reference models (tools/train_reference_models.py) unless every one is in ``models``."""
+    missing = [m for a in assignments for m in ASSIGNMENTS[a]["models"] if not (models / m).exists()]
+    if missing:
+        print(f"== training the reference models (tools/train_reference_models.py; missing {', '.join(missing)})")
         subprocess.run([sys.executable, "-m", "tools.train_reference_models", str(models)], cwd=ROOT, check=True)
-    make_submission(course, assignment, "reference", rel, reference_overlay(assignment), models_from=models)
-    make_submission(course, assignment, "untouched", rel)
-    print("== autograde")
-    notes = autograde(course, assignment, jobs=jobs)
-    print("== feedback")
-    fb = feedback(course, assignment)
-    print(f"feedback in {fb}")
+        still = [m for m in missing if not (models / m).exists()]
+        if still:
+            raise CourseError(f"tools/train_reference_models.py did not write {', '.join(still)} into {models}")
+
+
+def demo(course, jobs=None, models=None, assignments=None):
+    """What ``make course`` runs, for each assignment (default: all): the student release, a reference
+    submission (solutions and trained models) and the untouched release autograded, feedback, the grade
+    export and one grade table per assignment. Returns 0 if every reference submission has full marks
+    and every untouched one zero, else 1."""
+    assignments = list(assignments or ASSIGNMENTS)
+    releases = {}
+    for assignment in assignments:
+        print(f"== release {assignment}")
+        releases[assignment] = release(course, assignment)
+        print(f"student release in {releases[assignment]} (checked: no solution text, no data)")
+    models = Path(models or ROOT / "build" / "reference_models")
+    _reference_models(models, assignments)
+    ok = True
+    notes = {}
+    for assignment, rel in releases.items():
+        make_submission(course, assignment, "reference", rel, reference_overlay(assignment), models_from=models)
+        make_submission(course, assignment, "untouched", rel)
+        print(f"== autograde {assignment}")
+        notes[assignment] = autograde(course, assignment, jobs=jobs)
+        print(f"== feedback {assignment}")
+        print(f"feedback in {feedback(course, assignment)}")
     csv_path = export(course)
     print(f"grades exported to {csv_path}")
-    table = grade_table(course, assignment)
-    print(format_table(table, notes))
-    ref = table.get("reference", {})
-    untouched = table.get("untouched", {})
-    ok = (ref and all(s == m for s, m in ref.values()) and untouched
-          and all(s == 0 for s, _ in untouched.values()))
-    print("OK: reference full marks, untouched release zero" if ok else "UNEXPECTED grades (see above)")
+    for assignment in assignments:
+        table = grade_table(course, assignment)
+        print(f"\n{assignment}")
+        print(format_table(table, notes[assignment]))
+        ref = table.get("reference", {})
+        untouched = table.get("untouched", {})
+        good = bool(ref and all(s == m for s, m in ref.values()) and untouched
+                    and all(s == 0 for s, _ in untouched.values()))
+        print(f"OK: {assignment}: reference full marks, untouched release zero" if good
+              else f"UNEXPECTED grades for {assignment} (see above)")
+        ok = ok and good
     return 0 if ok else 1
