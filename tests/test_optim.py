@@ -81,13 +81,15 @@ def test_adam_reference_values():
         0.77210526, 0.79157895, 0.81105263, 0.83052632, 0.85], 1e-7)
 
 
-def test_adam_first_step_is_learning_rate_sized():
-    """With t incremented first and both averages bias-corrected, step 1 moves every weight by
-    lr * dw / (|dw| + eps): almost exactly lr, whatever the gradient's scale."""
-    w = np.zeros(4)
-    dw = np.array([1e-3, -2.0, 50.0, -7e-2])
+def test_adam_first_step_uses_the_full_bias_corrected_form():
+    """t is incremented first and both averages are bias-corrected before epsilon is added, so step 1
+    moves every weight by exactly lr * dw / (|dw| + eps): about lr whatever the gradient's scale, and
+    lr / 2 for a gradient equal to eps. (The simplified form, lr * sqrt(1 - beta2^t) / (1 - beta1^t) *
+    m / (sqrt(v) + eps), moves the eps-sized gradient by 0.03 lr instead.)"""
+    w = np.zeros(6)
+    dw = np.array([1e-3, -2.0, 50.0, -7e-2, 1e-8, -3e-9])
     next_w, config = adam(w, dw, {"learning_rate": 0.01})
-    np.testing.assert_allclose(next_w, -0.01 * np.sign(dw), rtol=1e-5)
+    np.testing.assert_allclose(next_w, -0.01 * dw / (np.abs(dw) + 1e-8), rtol=1e-9)
     assert config["t"] == 1
 
 
