@@ -209,3 +209,19 @@ def test_full_release(tmp_path, assignment):
     assert (rel / "README.md").read_text() == R.student_readme(assignment, R.package_regions())
     assert (rel / LAYERS).read_text() == (tmp_path / "source" / assignment / LAYERS).read_text()
     assert not list(rel.rglob("*.npz"))
+
+
+def test_package_files_shipped(packages):
+    rel = packages["assignment2"] / "cs231n"
+    for name in ("notebook_images/kitten.jpg", "notebook_images/puppy.jpg", "datasets/get_datasets.sh",
+                 "im2col_cython.pyx", "fast_layers.py", "solver.py"):
+        assert (rel / name).is_file(), name
+    kitten = "notebook_images/kitten.jpg"
+    assert (rel / kitten).read_bytes() == (ROOT / "cs231n" / kitten).read_bytes()
+    assert (rel / "datasets/get_datasets.sh").stat().st_mode & 0o111 == \
+        (ROOT / "cs231n/datasets/get_datasets.sh").stat().st_mode & 0o111
+    shipped = {p.relative_to(rel).as_posix() for p in rel.rglob("*") if p.is_file()}
+    assert not [p for p in shipped if p.endswith((".so", ".pyd", ".c", ".pyc", ".npz"))
+                or "cifar-10-batches-py" in p], shipped
+    # provided modules are released byte for byte
+    assert (rel / "solver.py").read_text() == (ROOT / "cs231n/solver.py").read_text()

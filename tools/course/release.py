@@ -69,14 +69,29 @@ def stub_message(assignment, file, owner, notebooks):
     return f"write this part of the function in {title} (see {where})"
 
 
+# What of cs231n/ is released: the code, the Cython source, the notebooks' images, and the 2022-path
+# hand-over to get_datasets.sh. Never the dataset, the compiled extension or other build products.
+RELEASED = ["**/*.py", "**/*.pyx", "notebook_images/*.jpg", "notebook_images/*.png", "datasets/get_datasets.sh"]
+
+
+def package_files():
+    """The files of ``cs231n/`` that a release holds, as sorted repository paths (``RELEASED``)."""
+    files = set()
+    for pattern in RELEASED:
+        for f in (ROOT / "cs231n").glob(pattern):
+            rel = f.relative_to(ROOT).as_posix()
+            if f.is_file() and "__pycache__" not in rel and "cifar-10-batches-py" not in rel:
+                files.add(rel)
+    return sorted(files)
+
+
 def package_regions():
     """{file: [function, ...]} for every ``.py`` file of ``cs231n/`` with solution regions (one name per region)."""
     regions = {}
-    for f in sorted((ROOT / "cs231n").rglob("*.py")):
-        rel = f.relative_to(ROOT).as_posix()
-        if "__pycache__" in rel or "datasets/" in rel:
+    for rel in package_files():
+        if not rel.endswith(".py"):
             continue
-        names = region_names(f.read_text(), rel)
+        names = region_names((ROOT / rel).read_text(), rel)
         if names:
             regions[rel] = names
     return regions
@@ -102,17 +117,15 @@ def write_package(assignment, dest):
     """
     regions = package_regions()
     owners = check_coverage(regions)
-    for f in sorted((ROOT / "cs231n").rglob("*")):
-        rel = f.relative_to(ROOT).as_posix()
-        if f.is_dir() or "__pycache__" in rel or "datasets/" in rel or f.suffix not in (".py", ".pyx"):
-            continue
+    for rel in package_files():
+        f = ROOT / rel
         out = dest / rel
         out.parent.mkdir(parents=True, exist_ok=True)
-        text = f.read_text()
         if rel in regions:
-            text = strip_solutions(text, rel, message=lambda name, rel=rel: stub_message(
-                assignment, rel, *owners[(rel, name)]))
-        out.write_text(text)
+            out.write_text(strip_solutions(f.read_text(), rel, message=lambda name, rel=rel: stub_message(
+                assignment, rel, *owners[(rel, name)])))
+        else:
+            shutil.copy2(f, out)
     return regions
 
 
