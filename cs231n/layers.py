@@ -2,6 +2,10 @@
 
 Each backward function returns the gradients of the forward inputs, in the
 order of the forward inputs.
+
+Assignment 1 (two_layer_net) uses the affine, ReLU and loss layers; assignment 2
+adds batch, layer and group normalization, dropout, and the naive convolution
+and max-pooling layers. Images are (N, C, H, W) arrays, filters (F, C, HH, WW).
 """
 import numpy as np
 
@@ -224,9 +228,9 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     out : ndarray of shape (N, D)
     cache : tuple or None
         Whatever :func:`batchnorm_backward` and :func:`batchnorm_backward_alt`
-        need; the contents are yours to choose (the reference keeps
-        ``(x_hat, x - mean, std, gamma)``). Both backward functions take the
-        same cache. None in test mode (there is no backward pass at test time).
+        need; the contents are yours to choose. Both backward functions take
+        the same cache. None in test mode (there is no backward pass at test
+        time; the backward functions raise a ValueError for it).
 
     Raises
     ------
@@ -407,7 +411,7 @@ def layernorm_forward(x, gamma, beta, ln_param):
     out : ndarray of shape (N, D)
     cache : tuple
         Whatever :func:`layernorm_backward` needs; the contents are yours to
-        choose (the reference keeps ``(x_hat, std, gamma)``, std of shape (N, 1)).
+        choose.
 
     Notes
     -----
@@ -832,8 +836,8 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
     -------
     out : ndarray of shape (N, C, H, W)
     cache : tuple
-        Whatever :func:`spatial_batchnorm_backward` needs (yours to choose; the
-        reference keeps the cache of :func:`batchnorm_forward`).
+        Whatever :func:`spatial_batchnorm_backward` needs; the contents are
+        yours to choose.
     """
     _check_mode("spatial_batchnorm_forward", bn_param.get("mode"))
     _check_spatial("spatial_batchnorm_forward", x, gamma, beta)
@@ -898,8 +902,8 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     -------
     out : ndarray of shape (N, C, H, W)
     cache : tuple
-        Whatever :func:`spatial_groupnorm_backward` needs (yours to choose; the
-        reference keeps ``(x_hat, std, gamma, G)``, std of shape (N, G, 1)).
+        Whatever :func:`spatial_groupnorm_backward` needs; the contents are
+        yours to choose.
 
     Raises
     ------
