@@ -380,12 +380,12 @@ def batchnorm_backward_alt(dout, cache):
     N = dout.shape[0]
     dbeta = np.sum(dout, axis=0)  # (D,)
     dgamma = np.einsum("nd,nd->d", dout, x_hat)  # (D,)
-    # the closed form, with the per-feature factors folded into (D,) vectors first, so only
-    # three passes go over the (N, D) arrays
-    scale = gamma / std  # (D,)
-    dx = dout * scale  # (N, D)
-    dx -= x_hat * (scale * dgamma / N)
-    dx -= scale * dbeta / N
+    # the closed form, computed in place in one (N, D) array: per-feature factors are (D,)
+    # vectors, and no other (N, D) temporary is allocated
+    dx = x_hat * (-dgamma / N)  # (N, D)
+    dx += dout
+    dx -= dbeta / N
+    dx *= gamma / std
     ### END SOLUTION
     return dx, dgamma, dbeta
 
