@@ -3,6 +3,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.preprocessors.execute import UnresponsiveKernelError
+from traitlets import Bool, List, Unicode
 
 #: ``ename`` of the error put into every cell that did not run because the kernel died.
 KERNEL_DIED = "KernelDied"
@@ -24,9 +25,50 @@ class RobustExecute(Execute):
         except (DeadKernelError, UnresponsiveKernelError) as e:
             self.log.error("The kernel died (%s): cells that did not run score 0", e)
             message = f"The kernel died ({type(e).__name__}: {e}); this cell did not run."
+            if getattr(km or self.km, "total_time_exceeded", False):
+                message = (f"The notebook ran past its total time limit of {(km or self.km).total_time:g} s and "
+                           f"was stopped; this cell did not run.")
             for cell in nb.cells:
                 if cell.cell_type == "code" and cell.get("execution_count") is None:
                     cell.setdefault("outputs", []).append(NotebookNode(
                         output_type="error", ename=KERNEL_DIED, evalue=message,
                         traceback=[f"{KERNEL_DIED}: {message}"]))
             return nb, resources
+
+
+class TrustedExecute(RobustExecute):
+    """RobustExecute plus tamper evidence (``tools/course/tamper.py``).
+
+    Before the run it inserts the grader's probe cells and checks the notebook's folder from
+    outside the kernel; after it, test cells that ran after a detected change get a
+    ``TamperDetected`` error (so they score 0) and the probes are removed from the notebook.
+    """
+
+    tamper_check = Bool(True, help="insert and judge the tamper probes").tag(config=True)
+    student_files = List(Unicode(), help="files (relative to the notebook folder) students edit; every "
+                                         "other .py file there is provided and must run unchanged"
+                         ).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        if not self.tamper_check:
+            return super().preprocess(nb, resources, km)
+        from tools.course import tamper
+
+        folder = (resources or {}).get("metadata", {}).get("path") or "."
+        shadowing = tamper.shadowing_modules(folder)
+        before = tamper.file_digests(folder, self.student_files)
+        plan = tamper.instrument(nb, folder, self.student_files)
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+            outside = []
+            if shadowing:
+                outside.append("the submission ships modules that replace installed ones: " + ", ".join(shadowing))
+            after = tamper.file_digests(folder, self.student_files)
+            changed = sorted(k for k, v in before.items() if after.get(k) != v)
+            if changed:
+                outside.append("provided files were changed or removed during grading: " + ", ".join(changed[:6]))
+            for note in tamper.judge(nb, plan, outside):
+                self.log.warning("%s", note)
+        finally:
+            tamper.strip(nb, plan)
+        return nb, resources
