@@ -22,3 +22,23 @@ def test_bench_fast_layers_prints_every_row():
     assert "training step" in out
     # without torch, the targets that compare with it are left out: 12 of the 19
     assert out.rstrip().splitlines()[-1].endswith("of 12 targets met"), out.rstrip().splitlines()[-1]
+
+
+def test_bench_assignment2_tiny_runs_every_step():
+    """--tiny: random stand-in data, every run (ours, the 2022 algorithms plugged in, with a timed
+    fraction) in its own process, the batchnorm pair, naive vs fast conv, the target list."""
+    res = subprocess.run([sys.executable, "benchmarks/bench_assignment2.py", "--tiny", "--no-torch",
+                          "--baseline-fraction", "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = res.stdout
+    assert res.returncode in (0, 1), f"exit {res.returncode}\n{out}\n{res.stderr}"  # 1: a target missed
+    assert res.stderr == "", res.stderr
+    lines = out.splitlines()
+    assert any(line.startswith("ours ") and line.endswith("(as shipped)") for line in lines), out
+    row = [line for line in lines if line.startswith("2022 ")]
+    assert len(row) == 1 and "ESTIMATED: 1 of 2 iterations timed (--baseline-fraction 0.5)" in row[0], out
+    assert "torch: skipped (--no-torch)" in out
+    for shape in ("(100, 500)", "(128, 4096)"):
+        assert sum(line.startswith(shape) for line in lines) == 1, shape
+    assert sum(line.strip().startswith(("forward ", "backward ")) for line in lines) == 2
+    # without torch: speed-up, two accuracies, memory, two batchnorm shapes
+    assert lines[-1].endswith("of 6 targets met"), lines[-1]
