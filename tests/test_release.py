@@ -134,6 +134,17 @@ def test_every_region_is_covered_once():
         assert notebooks and set(notebooks) <= set(C.ASSIGNMENTS[owner]["notebooks"]), (file, name, notebooks)
 
 
+def test_the_map_lists_real_notebooks_and_functions():
+    regions = R.package_regions()
+    for assignment, spec in C.ASSIGNMENTS.items():
+        assert set(spec["functions"]) <= set(spec["notebooks"]), assignment
+        # every student file has something to write, except layer_utils.py, where (as in the 2022 kit)
+        # students may add their own sandwich helpers
+        assert set(spec["student_files"]) <= set(regions) | {"cs231n/layer_utils.py"}, assignment
+    stale = [f"{file}: {name}" for file, name in A.function_owners() if name not in regions.get(file, [])]
+    assert not stale, f"ASSIGNMENTS lists functions that have no solution region: {stale}"
+
+
 @pytest.fixture
 def without_dropout_forward(monkeypatch):
     functions = copy.deepcopy(C.ASSIGNMENTS["assignment2"]["functions"])

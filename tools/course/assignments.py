@@ -14,6 +14,7 @@ DEFAULT_COURSE = ROOT / "course"
 #                  under exactly one assignment (a function may be listed under several notebooks of it,
 #                  e.g. FullyConnectedNet.loss, which three notebooks extend); the release refuses a region
 #                  that is not listed, so a new function cannot ship with a stub naming the wrong notebook.
+#                  Only functions with solution regions belong here (a test checks that each listed one has).
 #   student_files  the files students edit. These are graded from the student's copy
 #                  (Autograde.exclude_overwriting); every other file is restored from the release at grading
 #                  time, so editing a provided helper changes nothing. A function of an EARLIER assignment in
@@ -51,7 +52,6 @@ ASSIGNMENTS = {
                                    "cs231n/optim.py": ["sgd_momentum", "rmsprop", "adam"]},
             "BatchNormalization": {_LAYERS: ["batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
                                              "layernorm_forward", "layernorm_backward"],
-                                   "cs231n/layer_utils.py": ["affine_norm_relu_forward", "affine_norm_relu_backward"],
                                    _FC_NET: ["FullyConnectedNet.__init__", "FullyConnectedNet.loss"]},
             "Dropout": {_LAYERS: ["dropout_forward", "dropout_backward"],
                         _FC_NET: ["FullyConnectedNet.loss"]},
