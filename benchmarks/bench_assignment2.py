@@ -36,6 +36,7 @@ batchnorm_backward_alt >= 1.5x faster on both shapes.
 seconds: a smoke test of the script, not a measurement.
 """
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -65,11 +66,8 @@ def peak_rss_bytes():
 
 
 def torch_available():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether torch can be imported (checked without importing it into this process)."""
+    return importlib.util.find_spec("torch") is not None
 
 
 # ---------------------------------------------------------------------------------------------
