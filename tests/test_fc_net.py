@@ -414,3 +414,12 @@ def test_tampered_files(tmp_path):
     save_npz(tmp_path / "n.npz", **{**arrays, "__config__": np.array('{"hidden_dims": [9, 5], "normalization": "x"}')})
     with pytest.raises(ValueError, match=r"n.npz: cannot build a FullyConnectedNet from its architecture"):
         FullyConnectedNet.from_file(tmp_path / "n.npz")
+
+
+def test_numpy_scalars_in_the_arguments_save(tmp_path):
+    """Arguments from NumPy arithmetic (np.float32 keep ratio, np.int64 sizes and seed) save as JSON."""
+    model = FullyConnectedNet([np.int64(4)], input_dim=np.int64(3), num_classes=2, dropout_keep_ratio=np.float32(0.5),
+                              seed=np.int64(7), reg=np.float32(0.25))
+    model.save(tmp_path / "np.npz")
+    built = FullyConnectedNet.from_file(tmp_path / "np.npz")
+    assert (built.hidden_dims, built.dropout_keep_ratio, built.seed, built.reg) == ([4], 0.5, 7, 0.25)

@@ -381,8 +381,9 @@ class FullyConnectedNet(SavableModel):
 
     def _config(self):
         return {"hidden_dims": self.hidden_dims, "input_dim": self.input_dim, "num_classes": self.num_classes,
-                "dropout_keep_ratio": self.dropout_keep_ratio, "normalization": self.normalization,
-                "dtype": np.dtype(self.dtype).name, "reg": float(self.reg), "seed": self.seed}
+                "dropout_keep_ratio": float(self.dropout_keep_ratio), "normalization": self.normalization,
+                "dtype": np.dtype(self.dtype).name, "reg": float(self.reg),
+                "seed": None if self.seed is None else int(self.seed)}
 
     def _state(self):
         state = {}
