@@ -23,7 +23,10 @@ class ThreeLayerConvNet(SavableModel):
 
     It operates on minibatches of data of shape (N, C, H, W): N images, each with height H,
     width W and C input channels. The convolution keeps H and W (stride 1, zero padding
-    ``(filter_size - 1) // 2``); the pool halves them (H' = H // 2, W' = W // 2).
+    ``(filter_size - 1) // 2``); the pool halves them (H' = H // 2, W' = W // 2). Inputs are cast
+    to ``dtype`` (the 2022 kit did not cast them, so float64 data made its float32 model compute
+    in float64). ``save(path)``, ``load(path)`` and ``ThreeLayerConvNet.from_file(path)`` write and
+    read trained models with their architecture (see :class:`cs231n._io.SavableModel`).
 
     Attributes
     ----------

@@ -151,7 +151,9 @@ class FullyConnectedNet(SavableModel):
 
     where batch/layer normalization and dropout are optional and the {...} block is repeated
     L - 1 times. Learnable parameters are stored in ``self.params`` and trained with a
-    :class:`~cs231n.solver.Solver`.
+    :class:`~cs231n.solver.Solver`. ``save(path)``, ``load(path)`` and
+    ``FullyConnectedNet.from_file(path)`` write and read trained models with their architecture and
+    the batchnorm running statistics (see :class:`cs231n._io.SavableModel`).
 
     **Dropout keeps, it does not drop:** ``dropout_keep_ratio`` (and ``dropout_param['p']``, as
     in the 2022 kit) is the probability of KEEPING a unit. ``dropout_keep_ratio=1`` means no
