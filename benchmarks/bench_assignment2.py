@@ -24,6 +24,8 @@ each measured against a baseline in the same run.
    it and the notebook holds it), so its peak resident memory (``ru_maxrss``) is its own.
    Also printed: training accuracy (1000 sampled training images) and validation accuracy after
    the epoch.
+   Then one iteration in parts: the conv - relu - pool forward+backward (ours, 2022's) and the
+   rest of the step that both runs share, which bounds the speed-up any convolution can give.
 2. ``batchnorm_backward_alt`` against ``batchnorm_backward`` on (100, 500) and (128, 4096), float64.
 3. ``conv_*_naive`` against ``conv_*_fast`` on the notebook's timing shape (x (100, 3, 31, 31),
    w (25, 3, 3, 3), stride 2, pad 1), float64: printed for students, no target.
@@ -225,6 +227,62 @@ def prepare_data(tiny, folder):
     return source, data["X_train"].nbytes
 
 
+def bench_step_parts(repeats):
+    """One training iteration split in two: the conv - relu - pool part, which the 2022 algorithms
+    replace, and the rest (affine layers, loss, regularization, Adam on every parameter), which both
+    runs share. The rest bounds the epoch's speed-up: (rest + 2022 conv) / rest even for a free conv."""
+    from cs231n import fast_layers as fl
+    from cs231n.classifiers.cnn import ThreeLayerConvNet
+    from cs231n.layer_utils import affine_relu_backward, affine_relu_forward
+    from cs231n.layers import affine_backward, affine_forward, relu_backward, relu_forward, softmax_loss
+    from cs231n.optim import adam
+    rng = np.random.default_rng(2)
+    np.random.seed(2)
+    model = ThreeLayerConvNet(weight_scale=WEIGHT_SCALE, hidden_dim=HIDDEN_DIM, reg=REG)
+    p = model.params
+    X = rng.standard_normal((BATCH_SIZE, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(10, size=BATCH_SIZE)
+    conv_param = {"stride": 1, "pad": 3}
+    pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    pooled = fl.conv_forward_fast(X, p["W1"], p["b1"], conv_param)[0][:, :, ::2, ::2].copy()  # (N, F, 16, 16)
+    configs = {k: {"learning_rate": LEARNING_RATE} for k in p}
+
+    def conv_part(conv_forward, conv_backward, pool_forward, pool_backward):
+        def run():
+            a, conv_cache = conv_forward(X, p["W1"], p["b1"], conv_param)
+            r, relu_cache = relu_forward(a)
+            out, pool_cache = pool_forward(r, pool_param)
+            conv_backward(relu_backward(pool_backward(out, pool_cache), relu_cache), conv_cache)
+        return run
+
+    def rest():
+        h, h_cache = affine_relu_forward(pooled, p["W2"], p["b2"])
+        scores, s_cache = affine_forward(h, p["W3"], p["b3"])
+        loss, dscores = softmax_loss(scores, y)
+        loss += 0.5 * REG * sum(np.sum(p[k] * p[k]) for k in ("W1", "W2", "W3"))
+        grads = {}
+        dh, grads["W3"], grads["b3"] = affine_backward(dscores, s_cache)
+        _, grads["W2"], grads["b2"] = affine_relu_backward(dh, h_cache)
+        grads["W1"], grads["b1"] = np.zeros_like(p["W1"]), np.zeros_like(p["b1"])
+        for k in ("W1", "W2", "W3"):
+            grads[k] += REG * p[k]
+        for k in p:
+            p[k], configs[k] = adam(p[k], grads[k], configs[k])
+
+    t_ours = median_time(conv_part(fl.conv_forward_fast, fl.conv_backward_fast, fl.max_pool_forward_fast,
+                                   fl.max_pool_backward_fast), repeats, warmup=2)
+    t_2022 = median_time(conv_part(fl.conv_forward_strides_numpy, fl.conv_backward_strides_numpy,
+                                   fl.max_pool_forward_reshape, fl.max_pool_backward_reshape), repeats, warmup=2)
+    t_rest = median_time(rest, repeats, warmup=2)
+    print(f"\none training iteration in parts (batch {BATCH_SIZE}, float32, medians of {repeats} runs)")
+    print(f"  conv 7x7 - relu - pool forward+backward: ours {t_ours * 1e3:.1f} ms, 2022 algorithms "
+          f"{t_2022 * 1e3:.1f} ms ({t_2022 / t_ours:.2f}x)")
+    print(f"  the rest, shared by both (affine layers, loss, Adam on {sum(v.size for v in p.values()) / 1e6:.1f}M "
+          f"parameters): {t_rest * 1e3:.1f} ms")
+    print(f"  so an iteration is at most {(t_rest + t_2022) / (t_rest + t_ours):.2f}x faster with our layers, and "
+          f"at most {(t_rest + t_2022) / t_rest:.2f}x with a convolution that took no time")
+
+
 def bench_batchnorm(shapes, repeats, check):
     from cs231n.layers import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
     print("\nbatchnorm backward, float64 (medians of %d runs)" % repeats)
@@ -342,6 +400,7 @@ def main(argv=None):
     check("peak memory of the epoch (our process, data included)", ours["peak_rss"] / 2 ** 30, "< 2 GiB",
           ours["peak_rss"] < 2 * 2 ** 30)
 
+    bench_step_parts(repeats)
     bench_batchnorm([(100, 500), (128, 4096)], repeats, check)
     bench_naive_conv(10 if args.tiny else 100, repeats)
 
