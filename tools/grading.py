@@ -3,7 +3,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.preprocessors.execute import UnresponsiveKernelError
-from traitlets import Bool, List, Unicode
+from traitlets import Bool, Dict
 
 #: ``ename`` of the error put into every cell that did not run because the kernel died.
 KERNEL_DIED = "KernelDied"
@@ -45,25 +45,27 @@ class TrustedExecute(RobustExecute):
     """
 
     tamper_check = Bool(True, help="insert and judge the tamper probes").tag(config=True)
-    student_files = List(Unicode(), help="files (relative to the notebook folder) students edit; every "
-                                         "other .py file there is provided and must run unchanged"
-                         ).tag(config=True)
+    student_files = Dict(help="{assignment: [files relative to the notebook folder]} students edit; every "
+                              "other .py file there is provided and must run unchanged").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         if not self.tamper_check:
             return super().preprocess(nb, resources, km)
         from tools.course import tamper
 
+        from tools.course.sandbox import files_for
+
         folder = (resources or {}).get("metadata", {}).get("path") or "."
+        student = files_for(self.student_files, folder)
         shadowing = tamper.shadowing_modules(folder)
-        before = tamper.file_digests(folder, self.student_files)
-        plan = tamper.instrument(nb, folder, self.student_files)
+        before = tamper.file_digests(folder, student)
+        plan = tamper.instrument(nb, folder, student)
         try:
             nb, resources = super().preprocess(nb, resources, km)
             outside = []
             if shadowing:
                 outside.append("the submission ships modules that replace installed ones: " + ", ".join(shadowing))
-            after = tamper.file_digests(folder, self.student_files)
+            after = tamper.file_digests(folder, student)
             changed = sorted(k for k, v in before.items() if after.get(k) != v)
             if changed:
                 outside.append("provided files were changed or removed during grading: " + ", ".join(changed[:6]))

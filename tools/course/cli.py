@@ -41,7 +41,8 @@ def main(argv=None):
                    help="gradebook database, e.g. postgresql://user@host/dbname (default course/gradebook.db; "
                         "remembered for the course)")
     p.add_argument("--force", action="store_true", help="regrade submissions that already have a result")
-    p.add_argument("--no-sandbox", dest="sandbox", action="store_false", help="grade without the sandbox")
+    p.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                   help="run student code unsandboxed, as you (only for trusted submissions; warns on every run)")
     p = command("report", "HTML page with plots and a CSV: score distribution per notebook, pass rate per test")
     p.add_argument("assignment")
     p.add_argument("--out", default=None, help="output folder (default course/reports/ASSIGNMENT)")
@@ -61,6 +62,7 @@ def main(argv=None):
         if args.cmd == "release":
             print(f"student release in {release(course, args.assignment)}")
         elif args.cmd == "autograde":
+            _sandbox_or_refuse(args.sandbox)
             notes = autograde(course, args.assignment, args.jobs, args.roster, args.notebook, args.timeout,
                               scheduler=args.scheduler, db_url=args.db_url, force=args.force,
                               task_timeout=args.task_timeout, sandbox=args.sandbox)
@@ -77,8 +79,22 @@ def main(argv=None):
         elif args.cmd == "grades":
             print(format_table(grade_table(course, args.assignment)))
         elif args.cmd == "demo":
+            _sandbox_or_refuse(True)
             return demo(course, args.jobs, assignments=args.assignment)
     except CourseError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
+
+
+def _sandbox_or_refuse(sandbox):
+    """Grading runs student code: refuse without a working sandbox, warn on every run with --no-sandbox."""
+    from .sandbox import SandboxUnavailable, check_available, warn_unsandboxed
+
+    if not sandbox:
+        warn_unsandboxed()
+        return
+    try:
+        check_available()
+    except SandboxUnavailable as e:
+        raise CourseError(f"{e} (grading refused)") from None

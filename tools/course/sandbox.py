@@ -32,7 +32,7 @@ import threading
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Float, Int, List, Unicode
+from traitlets import Bool, Dict, Float, Int, List, Unicode
 
 #: Files of /etc a Python kernel (numpy, matplotlib fonts) may read; all read-only, missing ones skipped.
 ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/fonts",
@@ -111,7 +111,7 @@ def _base_args():
             "--symlink", "usr/lib", "/lib"]
     if Path("/lib64").exists():
         args += ["--symlink", "usr/lib64", "/lib64"]
-    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "0755", "--dir", "/etc"]
     for f in ETC_FILES:
         args += ["--ro-bind-try", f, f]
     return args
@@ -186,8 +186,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     datasets_dir = Unicode("", help="bound read-only (default: $CS231N_DATASETS_DIR)").tag(config=True)
     python_paths = List(Unicode(), help="bound read-only (default: the venv and its interpreter)").tag(config=True)
     extension_files = List(Unicode(), help="compiled modules bound read-only into <cwd>/cs231n/").tag(config=True)
-    student_files = List(Unicode(), help="paths relative to the notebook folder that stay writable (the "
-                                         "files students edit); every other file there is read-only"
+    student_files = Dict(help="{assignment: [paths relative to the notebook folder]}: the files students "
+                              "edit, which stay writable; every other file there is read-only. The assignment "
+                              "is the notebook folder's name (nbgrader's autograded/<student>/<assignment>)"
                          ).tag(config=True)
     drop_uid = Bool(True, help="started as root: run the kernel as a fresh unprivileged uid").tag(config=True)
 
@@ -223,7 +224,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             datasets = str(Path(datasets).resolve())
             readonly.append(datasets)
             env["CS231N_DATASETS_DIR"] = datasets
-        student = {Path(s).as_posix() for s in self.student_files}
+        student = {Path(s).as_posix() for s in files_for(self.student_files, cwd)}
         over = []
         for f in sorted(cwd_path.rglob("*")):
             rel = f.relative_to(cwd_path).as_posix()
@@ -274,6 +275,14 @@ class SandboxedKernelManager(AsyncKernelManager):
     cleanup_resources = _async_cleanup_resources
 
 
+def files_for(student_files, folder):
+    """The student files of the assignment graded in ``folder`` (by its name; all assignments' if unknown)."""
+    name = Path(folder).name
+    if name in student_files:
+        return list(student_files[name])
+    return sorted({f for files in student_files.values() for f in files})
+
+
 def _chown_tree(path, uid, gid=None):
     gid = uid if gid is None else gid
     os.chown(path, uid, gid, follow_symlinks=False)
@@ -287,7 +296,7 @@ def extension_files(root):
     return sorted(str(p) for p in (Path(root) / "cs231n").glob("*.so"))
 
 
-def config_lines(sandbox=True, *, student_files=(), extensions=(), memory=DEFAULT_MEMORY,
+def config_lines(sandbox=True, *, student_files=None, extensions=(), memory=DEFAULT_MEMORY,
                  processes=DEFAULT_PROCESSES, total_time=DEFAULT_TOTAL_TIME):
     """Lines for ``nbgrader_config.py`` (which defines ``c``) that put every kernel in the sandbox.
 
@@ -299,7 +308,7 @@ def config_lines(sandbox=True, *, student_files=(), extensions=(), memory=DEFAUL
         "# Every student kernel runs in bubblewrap (tools/course/sandbox.py).",
         "from tools.course.sandbox import SandboxedKernelManager",
         "c.Execute.kernel_manager_class = SandboxedKernelManager",
-        f"c.SandboxedKernelManager.student_files = {sorted(student_files)!r}",
+        f"c.SandboxedKernelManager.student_files = {dict(student_files or {})!r}",
         f"c.SandboxedKernelManager.extension_files = {list(extensions)!r}",
         f"c.SandboxedKernelManager.memory_limit = {int(memory)}",
         f"c.SandboxedKernelManager.process_limit = {int(processes)}",
@@ -314,4 +323,4 @@ def warn_unsandboxed(stream=None):
 
 
 __all__ = ["SandboxedKernelManager", "SandboxUnavailable", "check_available", "sandbox_command", "config_lines",
-           "extension_files", "python_paths", "warn_unsandboxed"]
+           "extension_files", "files_for", "python_paths", "warn_unsandboxed"]

@@ -55,7 +55,8 @@ NUMPY_CHECKS = ["testing.assert_allclose", "testing.assert_array_equal", "testin
                 "all", "any", "abs", "max", "min", "mean", "sum", "sqrt", "linalg.norm", "maximum"]
 STD_BUILTINS = sorted(n for n in dir(_builtins) if not n.startswith("_") and n not in ("copyright", "credits",
                                                                                        "exit", "quit", "help",
-                                                                                       "license", "display"))
+                                                                                       "license", "display",
+                                                                                       "input"))  # ipykernel's, per request
 _DOCSTRINGS = ["Check the result above.", "Checks the values computed above.", "Test of the code above.",
                "Check the shapes and values above.", "Numerical check of the results above."]
 
@@ -301,8 +302,7 @@ def _state_code(n, modules):
     {n['sh']}.input_transformer_manager.token_transformers) for t in l]
 {n['s']}["shell"] = {{k: id({n['ins']}.getattr_static({n['sh']}, k, None)) for k in {SHELL_METHODS!r}}}
 {n['s']}["kernel"] = {{k: id({n['ins']}.getattr_static({n['sh']}.kernel, k, None)) for k in {KERNEL_METHODS!r}}}
-{n['s']}["hooks"] = {{k: id(v) for k, v in (("sys.excepthook", {n['sys']}.excepthook),
-    ("sys.displayhook", {n['sys']}.displayhook), ("sys.stdout", {n['sys']}.stdout), ("sys.stderr", {n['sys']}.stderr),
+{n['s']}["hooks"] = {{k: id(v) for k, v in (("sys.displayhook", {n['sys']}.displayhook), ("sys.stdout", {n['sys']}.stdout), ("sys.stderr", {n['sys']}.stderr),
     ("displayhook", {n['sh']}.displayhook), ("display_pub", {n['sh']}.display_pub),
     ("session.send", {n['ins']}.getattr_static({n['sh']}.kernel.session, "send", None)),
     ("stdout.write", type({n['sys']}.stdout).write), ("compile", {n['sh']}.compile))}}
