@@ -70,7 +70,34 @@ def _fully_connected_nets():
 
 def _batch_normalization():
     """Hidden-test values of assignment2/src/BatchNormalization.py."""
-    return {}
+    from cs231n.classifiers.fc_net import FullyConnectedNet
+    from cs231n.layers import batchnorm_forward, layernorm_forward
+
+    v = {}
+    x = linspace_array((6, 4), -1.0, 2.0) ** 3
+    gamma, beta = np.linspace(0.5, 2.0, num=4), np.linspace(-1.0, 1.0, num=4)
+    bn_param = {"mode": "train", "momentum": 0.8, "eps": 1e-3,
+                "running_mean": np.linspace(0.1, 0.4, num=4), "running_var": np.linspace(1.0, 2.0, num=4)}
+    v["bn_forward_train_hidden"] = batchnorm_forward(x, gamma, beta, bn_param)[0]
+    v["bn_running_mean_hidden"] = bn_param["running_mean"]
+    v["bn_running_var_hidden"] = bn_param["running_var"]
+
+    x = linspace_array((3, 5), -1.0, 2.0) ** 2
+    gamma, beta = np.linspace(0.5, 2.0, num=5), np.linspace(-1.0, 1.0, num=5)
+    v["ln_forward_hidden"] = layernorm_forward(x, gamma, beta, {"eps": 1e-3})[0]
+
+    X = linspace_array((6, 5), -1.0, 1.5)
+    y = np.array([0, 2, 1, 1, 0, 2])
+    for norm, prefix in (("batchnorm", "bn"), ("layernorm", "ln")):
+        model = FullyConnectedNet([4, 3], input_dim=5, num_classes=3, normalization=norm, dtype=np.float64)
+        for k in sorted(model.params):
+            model.params[k] = linspace_array(model.params[k].shape, -0.5 + 0.01 * len(k), 0.7)
+        model.reg = 0.2
+        v[f"{prefix}_fcnet_loss_hidden"] = np.array(model.loss(X, y)[0])
+        if norm == "batchnorm":
+            v["bn_fcnet_running_mean_hidden"] = model.bn_params[0]["running_mean"]
+        v[f"{prefix}_fcnet_scores_hidden"] = model.loss(X)
+    return v
 
 
 def _dropout():
@@ -80,7 +107,40 @@ def _dropout():
 
 def _convolutional_networks():
     """Hidden-test values of assignment2/src/ConvolutionalNetworks.py."""
-    return {}
+    from cs231n.classifiers.cnn import ThreeLayerConvNet
+    from cs231n.layers import (conv_forward_naive, max_pool_forward_naive, spatial_batchnorm_forward,
+                               spatial_groupnorm_forward)
+
+    v = {}
+    x = linspace_array((2, 2, 5, 7), -0.6, 0.8)
+    w = linspace_array((3, 2, 3, 5), 0.4, -0.3)
+    b = np.linspace(0.3, -0.2, num=3)
+    v["conv_forward_hidden"] = conv_forward_naive(x, w, b, {"stride": 2, "pad": 1})[0]
+    v["conv_forward_hidden_stride1"] = conv_forward_naive(x, w[:, :, :2, :2], b, {"stride": 1, "pad": 0})[0]
+
+    x = np.cos(linspace_array((2, 2, 5, 6), 0.0, 40.0))  # maxima in varying places
+    v["pool_forward_hidden"] = max_pool_forward_naive(x, {"pool_height": 3, "pool_width": 2, "stride": 1})[0]
+
+    model = ThreeLayerConvNet(input_dim=(2, 6, 8), num_filters=3, filter_size=3, hidden_dim=4, num_classes=5,
+                              dtype=np.float64)
+    for k in sorted(model.params):
+        model.params[k] = linspace_array(model.params[k].shape, -0.3 + 0.01 * len(k), 0.4)
+    X = np.cos(linspace_array((3, 2, 6, 8), 0.0, 30.0))
+    model.reg = 0.1
+    v["cnn_scores_hidden"] = model.loss(X)
+    v["cnn_loss_hidden"] = np.array(model.loss(X, np.array([0, 4, 2]))[0])
+
+    x = np.cos(linspace_array((3, 2, 3, 4), 0.0, 20.0)) * linspace_array((3, 2, 3, 4), 1.0, 3.0)
+    bn_param = {"mode": "train", "momentum": 0.7}
+    v["sbn_forward_hidden"] = spatial_batchnorm_forward(x, np.array([0.5, 2.0]), np.array([1.0, -1.0]), bn_param)[0]
+    v["sbn_running_var_hidden"] = bn_param["running_var"]
+
+    x = np.cos(linspace_array((2, 4, 3, 2), 0.0, 25.0)) * linspace_array((2, 4, 3, 2), 1.0, 2.0)
+    gamma = linspace_array((1, 4, 1, 1), 0.5, 2.0)
+    beta = linspace_array((1, 4, 1, 1), -1.0, 1.0)
+    v["sgn_forward_hidden"] = spatial_groupnorm_forward(x, gamma, beta, 2, {"eps": 1e-3})[0]
+    v["sgn_forward_hidden_g4"] = spatial_groupnorm_forward(x, gamma, beta, 4, {})[0]
+    return v
 
 
 def _assignment2():
