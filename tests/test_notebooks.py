@@ -53,3 +53,13 @@ def test_notebook_runs_in_quick_mode(assignment, name, cifar10_dir, tmp_path):
     results, seconds, problems = run_notebooks.run(tmp_path / f"{name}.ipynb", quick=True)
     print(f"{name}: {seconds:.0f} s, results {results}")
     assert problems == []
+
+
+def test_run_notebooks_selects_across_assignments():
+    """`make results` runs all nine notebooks; names are looked up in every assignment."""
+    pairs = run_notebooks.select([])
+    assert len(pairs) == 9 and pairs[0] == ("assignment1", "knn") and pairs[-1] == ("assignment2", "ConvolutionalNetworks")
+    assert run_notebooks.select(["Dropout", "svm"]) == [("assignment2", "Dropout"), ("assignment1", "svm")]
+    assert run_notebooks.select([], "assignment2") == [("assignment2", n) for n in run_notebooks.NOTEBOOKS["assignment2"]]
+    with pytest.raises(ValueError, match="unknown notebook"):
+        run_notebooks.select(["knn"], "assignment2")

@@ -63,9 +63,38 @@ def _assignment1():
     return v
 
 
+def _small_fc_net(**kwargs):
+    """A FullyConnectedNet([4, 5], input_dim=6, num_classes=3) with linspace parameters, and its inputs."""
+    from cs231n.classifiers.fc_net import FullyConnectedNet
+
+    model = FullyConnectedNet([4, 5], input_dim=6, num_classes=3, dtype=np.float64, **kwargs)
+    for i, (a, b) in enumerate([(6, 4), (4, 5), (5, 3)], 1):
+        model.params[f"W{i}"] = linspace_array((a, b), -0.6 + 0.1 * i, 0.5 - 0.2 * i)
+        model.params[f"b{i}"] = np.linspace(0.1 * i, -0.1, num=b)
+    return model, linspace_array((5, 6), -1.0, 1.5), np.array([0, 2, 1, 1, 0])
+
+
 def _fully_connected_nets():
     """Hidden-test values of assignment2/src/FullyConnectedNets.py."""
-    return {}
+    from cs231n.optim import adam, rmsprop, sgd_momentum
+
+    v = {}
+    model, X, y = _small_fc_net()
+    v["fcn_scores_hidden"] = model.loss(X)
+    model.reg = 0.7
+    v["fcn_loss_hidden"] = np.array(model.loss(X, y)[0])
+
+    w, dw = linspace_array((3, 4), -0.5, 0.7), linspace_array((3, 4), 0.3, -0.8)
+    next_w, config = sgd_momentum(w.copy(), dw, {"learning_rate": 0.05, "momentum": 0.5,
+                                                 "velocity": linspace_array((3, 4), -0.1, 0.2)})
+    v["sgd_momentum_w_hidden"], v["sgd_momentum_v_hidden"] = next_w, config["velocity"]
+    next_w, config = rmsprop(w.copy(), dw, {"learning_rate": 3e-3, "decay_rate": 0.9,
+                                            "cache": linspace_array((3, 4), 0.1, 0.4)})
+    v["rmsprop_w_hidden"], v["rmsprop_cache_hidden"] = next_w, config["cache"]
+    next_w, config = adam(w.copy(), dw, {"learning_rate": 2e-2, "beta1": 0.8, "beta2": 0.99})
+    v["adam_w_hidden"], v["adam_m_hidden"], v["adam_v_hidden"] = next_w, config["m"], config["v"]
+    v["adam_w2_hidden"] = adam(next_w, dw, config)[0]
+    return v
 
 
 def _batch_normalization():
@@ -102,7 +131,15 @@ def _batch_normalization():
 
 def _dropout():
     """Hidden-test values of assignment2/src/Dropout.py."""
-    return {}
+    from cs231n.layers import dropout_forward
+
+    v = {}
+    x = linspace_array((6, 7), -1.0, 2.0)
+    v["dropout_forward_hidden"] = dropout_forward(x, {"mode": "train", "p": 0.6, "seed": 7})[0]
+    model, X, y = _small_fc_net(dropout_keep_ratio=0.6, seed=11)
+    v["fcn_dropout_loss_hidden"] = np.array(model.loss(X, y)[0])
+    v["fcn_dropout_scores_hidden"] = model.loss(X)
+    return v
 
 
 def _convolutional_networks():
