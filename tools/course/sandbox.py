@@ -166,7 +166,9 @@ def sandbox_command(cmd, *, workdir, private_dir, readonly=(), readonly_over=(),
         # Isolated mode: a module in the submission (ipykernel_launcher.py, sitecustomize.py...) cannot
         # replace the kernel at start-up; the notebook's folder goes on sys.path once the kernel is loaded.
         cmd = [cmd[0], "-I", "-c", _KERNEL, *cmd[3:]]
-    return args + [cmd[0], "-I", "-c", _LAUNCHER, limit_text, "-" if uid is None else str(uid), *cmd]
+    # the launcher runs with the kernel's Python, else with the grader's (bound with python_paths())
+    launcher = cmd[0] if Path(cmd[0]).name.startswith("python") else sys.executable
+    return args + [launcher, "-I", "-c", _LAUNCHER, limit_text, "-" if uid is None else str(uid), *cmd]
 
 
 class SandboxedKernelManager(AsyncKernelManager):
