@@ -32,6 +32,7 @@ def small_cifar(src, dest):
     """``dest``/cifar-10-batches-py with the first 5000 training and 1000 test images of ``src``."""
     out = dest / "cifar-10-batches-py"
     out.mkdir(parents=True)
+    out.chmod(0o755)
     for name, keep in [("data_batch_1", 5000), ("data_batch_2", 10), ("data_batch_3", 10), ("data_batch_4", 10),
                        ("data_batch_5", 10), ("test_batch", 1000)]:
         with open(Path(src) / name, "rb") as f:
@@ -41,9 +42,16 @@ def small_cifar(src, dest):
     return dest
 
 
+def readable_dir(tmp_path_factory, name):
+    """A folder the sandboxed kernels (another uid) can read: pytest makes its folders 0700."""
+    path = tmp_path_factory.mktemp(name)
+    path.chmod(0o755)
+    return path
+
+
 @pytest.fixture(scope="module")
 def datasets(tmp_path_factory, cifar10_dir):
-    return small_cifar(cifar10_dir, tmp_path_factory.mktemp("datasets"))
+    return small_cifar(cifar10_dir, readable_dir(tmp_path_factory, "datasets"))
 
 
 @pytest.fixture(scope="module")
@@ -128,20 +136,24 @@ def new_course(tmp_path, released):
 
 
 def submit(course, released, student, kind):
-    """A kNN submission: ``reference``, ``blank`` (the release) or ``no-sqrt`` (a wrong no-loop distance)."""
+    """A kNN submission: ``reference``, ``blank`` (the release) or ``no-predict`` (``predict_labels`` raises).
+
+    The last two are quick to grade (their cross-validation fails at once), the reference is not.
+    """
     rel = released / "release" / ASSIGNMENT
     if kind == "blank":
         return C.make_submission(course, ASSIGNMENT, student, rel)
     dest = C.make_submission(course, ASSIGNMENT, student, rel, C.reference_overlay(ASSIGNMENT))
-    if kind == "no-sqrt":
+    if kind == "no-predict":
         knn = dest / "cs231n/classifiers/k_nearest_neighbor.py"
         text = knn.read_text()
-        assert "np.sqrt(dists, out=dists)" in text
-        knn.write_text(text.replace("np.sqrt(dists, out=dists)", "pass  # forgot the square root"))
+        line = "closest_y = self.y_train[nearest]"
+        assert line in text
+        knn.write_text(text.replace(line, "raise NotImplementedError('predict_labels')"))
     return dest
 
 
-KINDS = ["reference", "blank", "no-sqrt"]
+KINDS = ["reference", "blank", "no-predict"]
 
 
 def cell_scores(course, student):
@@ -172,7 +184,7 @@ def test_serial_baseline_is_informative(serial_scores):
     """The three kinds score differently (else the comparisons below prove little)."""
     totals = {k: sum(v or 0 for v in s.values()) for k, s in serial_scores.items()}
     assert totals["reference"] == 14 and totals["blank"] == 0, totals
-    assert 0 < totals["no-sqrt"] < totals["reference"], totals
+    assert 0 < totals["no-predict"] < totals["reference"], totals
 
 
 def _kill_when_busy(cluster, name, killed):
@@ -189,7 +201,8 @@ def _kill_when_busy(cluster, name, killed):
 
 def test_cluster_grades_a_dozen_with_a_worker_killed(tmp_path, released, cluster, serial_scores):
     course = new_course(tmp_path, released)
-    students = {f"s{i:02d}": KINDS[i % 3] for i in range(12)}
+    # two reference submissions, five of each quick kind
+    students = {f"s{i:02d}": "reference" if i in (3, 9) else ("blank", "no-predict")[i % 2] for i in range(12)}
     for s, kind in students.items():
         submit(course, released, s, kind)
     killed = []
@@ -197,7 +210,7 @@ def test_cluster_grades_a_dozen_with_a_worker_killed(tmp_path, released, cluster
     killer.start()
     try:
         out = C.autograde(course, ASSIGNMENT, notebook=NOTEBOOK, scheduler=cluster.address, progress=False,
-                          sandbox=False, outcome=True)
+                          outcome=True)
     finally:
         killer.join()
         cluster.start_worker("w1")  # back to two workers for the next test
@@ -214,24 +227,27 @@ def test_cluster_grades_a_dozen_with_a_worker_killed(tmp_path, released, cluster
         assert not list((cluster.base / name).glob("autograded"))
     # the second run keeps every result: the submissions did not change
     again = C.autograde(course, ASSIGNMENT, notebook=NOTEBOOK, scheduler=cluster.address, progress=False,
-                        sandbox=False, outcome=True)
+                        outcome=True)
     assert again.kept == 12 and again.graded == 0
     # a changed submission is graded again, alone
-    knn = course / "submitted" / "s01" / ASSIGNMENT / "cs231n/classifiers/k_nearest_neighbor.py"
-    knn.write_text((ROOT / "cs231n/classifiers/k_nearest_neighbor.py").read_text())
+    knn = course / "submitted" / "s00" / ASSIGNMENT / "cs231n/classifiers/k_nearest_neighbor.py"
+    assert students["s00"] == "blank"
+    knn.write_text(knn.read_text() + "# edited after the first grading\n")
+    first_run = records(course)[("s00", NOTEBOOK)]
     third = C.autograde(course, ASSIGNMENT, notebook=NOTEBOOK, scheduler=cluster.address, progress=False,
-                        sandbox=False, outcome=True)
+                        outcome=True)
     assert third.kept == 11 and third.graded == 1
-    assert cell_scores(course, "s01") == serial_scores["reference"]
+    assert records(course)[("s00", NOTEBOOK)]["digest"] != first_run["digest"]
+    assert cell_scores(course, "s00") == serial_scores["blank"]
 
 
 def test_coordinator_killed_and_restarted(tmp_path, released, cluster, serial_scores):
     course = new_course(tmp_path, released)
-    students = {f"k{i}": KINDS[i % 3] for i in range(6)}
+    students = {f"k{i}": ("blank", "no-predict")[i % 2] for i in range(6)}
     for s, kind in students.items():
         submit(course, released, s, kind)
     cmd = [sys.executable, "-m", "tools.course", "--course-dir", str(course), "autograde", ASSIGNMENT,
-           "--notebook", NOTEBOOK, "--scheduler", cluster.address, "--no-sandbox"]
+           "--notebook", NOTEBOOK, "--scheduler", cluster.address]
     first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while time.time() < deadline and first.poll() is None:
@@ -253,3 +269,34 @@ def test_coordinator_killed_and_restarted(tmp_path, released, cluster, serial_sc
     assert len({r["run_id"] for r in after.values()}) == 2
     for s, kind in students.items():
         assert cell_scores(course, s) == serial_scores[kind], s
+
+
+def test_data_cache_maps_the_same_arrays(tmp_path, cifar10_dir):
+    """The worker's float64 cache: same arrays as decoding, private writes, rebuilt when a batch changes."""
+    import numpy as np
+
+    from cs231n import data_utils as D
+
+    root = small_cifar(cifar10_dir, tmp_path) / "cifar-10-batches-py"
+    decoded = D.load_CIFAR10(root)
+    cache = Path(D.build_CIFAR10_cache(root))
+    assert oct(cache.stat().st_mode & 0o777) == "0o755"  # readable by sandboxed kernels (another uid)
+    mapped = D.load_CIFAR10(root)
+    assert isinstance(mapped[0].base, np.memmap)  # the cache was used
+    for a, b in zip(decoded, mapped):
+        assert type(b) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    mapped[0][0, 0, 0, 0] = -7.0  # copy-on-write: the file and other readers are unchanged
+    assert D.load_CIFAR10(root)[0][0, 0, 0, 0] == decoded[0][0, 0, 0, 0]
+    # a batch that changes invalidates the cache: the loader decodes again, a new build replaces it
+    with open(root / "data_batch_2", "rb") as f:
+        d = pickle.load(f, encoding="latin1")
+    d["data"] = 255 - d["data"]
+    with open(root / "data_batch_2", "wb") as f:
+        pickle.dump(d, f)
+    changed = D.load_CIFAR10(root)
+    assert not isinstance(changed[0].base, np.memmap)
+    np.testing.assert_array_equal(changed[0][5000:5010], 255.0 - decoded[0][5000:5010])
+    D.build_CIFAR10_cache(root)
+    np.testing.assert_array_equal(D.load_CIFAR10(root)[0], changed[0])
+    assert not list(root.glob(".float64-cache.tmp-*"))

@@ -126,6 +126,33 @@ def grading_records(gb, assignment):
 # snapshot for the workers
 
 
+def copy_structure(src, dst, assignment):
+    """Copy ``assignment``'s structure (notebooks, cells, points, source cells) from gradebook ``src`` to ``dst``.
+
+    Students and grades are not copied. Used for the workers' snapshot, and to move a course's
+    assignment into another database (e.g. from the SQLite file to PostgreSQL).
+    """
+    from nbgrader.api import MissingEntry
+
+    try:
+        a = src.find_assignment(assignment)
+    except MissingEntry:
+        raise CourseError(f"assignment {assignment!r} is not in the gradebook {_redact(str(src.engine.url))}; "
+                          f"run `python -m tools.course release {assignment}` first") from None
+    dst.update_or_create_assignment(a.name, duedate=a.duedate)
+    for nb in a.notebooks:
+        dst.update_or_create_notebook(nb.name, a.name, kernelspec=nb.kernelspec)
+        for c in nb.grade_cells:
+            dst.update_or_create_grade_cell(c.name, nb.name, a.name, max_score=c.max_score, cell_type=c.cell_type)
+        for c in nb.solution_cells:
+            dst.update_or_create_solution_cell(c.name, nb.name, a.name)
+        for c in nb.task_cells:
+            dst.update_or_create_task_cell(c.name, nb.name, a.name, max_score=c.max_score, cell_type=c.cell_type)
+        for c in nb.source_cells:
+            dst.update_or_create_source_cell(c.name, nb.name, a.name, cell_type=c.cell_type, locked=c.locked,
+                                             source=c.source, checksum=c.checksum)
+
+
 def structure_snapshot(db_url, assignment):
     """Bytes of a new SQLite gradebook holding only ``assignment``'s structure, copied from ``db_url``.
 
@@ -133,33 +160,14 @@ def structure_snapshot(db_url, assignment):
     cells (with the hidden tests nbgrader restores), and no students: what ``nbgrader autograde``
     reads on a worker.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
-    with open_gradebook(db_url) as src:
-        try:
-            a = src.find_assignment(assignment)
-        except MissingEntry:
-            raise CourseError(f"assignment {assignment!r} is not in the gradebook {_redact(db_url)}; "
-                              f"run `python -m tools.course release {assignment}` first") from None
-        with tempfile.TemporaryDirectory(prefix="cs231n-snapshot-") as tmp:
-            path = Path(tmp) / "gradebook.db"
-            _alembic_on_path()
-            with Gradebook(f"sqlite:///{path}", COURSE_ID) as dst:
-                dst.update_or_create_assignment(a.name, duedate=a.duedate)
-                for nb in a.notebooks:
-                    dst.update_or_create_notebook(nb.name, a.name, kernelspec=nb.kernelspec)
-                    for c in nb.grade_cells:
-                        dst.update_or_create_grade_cell(c.name, nb.name, a.name, max_score=c.max_score,
-                                                        cell_type=c.cell_type)
-                    for c in nb.solution_cells:
-                        dst.update_or_create_solution_cell(c.name, nb.name, a.name)
-                    for c in nb.task_cells:
-                        dst.update_or_create_task_cell(c.name, nb.name, a.name, max_score=c.max_score,
-                                                       cell_type=c.cell_type)
-                    for c in nb.source_cells:
-                        dst.update_or_create_source_cell(c.name, nb.name, a.name, cell_type=c.cell_type,
-                                                         locked=c.locked, source=c.source, checksum=c.checksum)
-            return path.read_bytes()
+    with open_gradebook(db_url) as src, tempfile.TemporaryDirectory(prefix="cs231n-snapshot-") as tmp:
+        path = Path(tmp) / "gradebook.db"
+        _alembic_on_path()
+        with Gradebook(f"sqlite:///{path}", COURSE_ID) as dst:
+            copy_structure(src, dst, assignment)
+        return path.read_bytes()
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,248 @@
+"""Grading throughput: today's serial nbgrader path against the Dask path with 1 and 2 workers.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_grading.py [--students N] [--notebooks knn,svm] [--no-sandbox]
+
+Each mode grades the same N reference submissions of assignment 1 (with the reference models):
+
+- ``serial``: today's path, one ``nbgrader autograde --student=S`` after another on the course
+  folder, with the CIFAR-10 batches decoded in every kernel (no cache);
+- ``dask-1`` / ``dask-2``: ``tools.course.autograde`` on a LocalCluster running 1 or 2 tasks at
+  once, one task per (student, notebook), the kernels mapping the worker's float64 cache.
+
+It prints wall and CPU seconds, students per hour per core (N / wall hours / tasks at once), the
+2-worker scaling (throughput of dask-2 over dask-1), the peak resident and proportional memory of
+any one grading kernel, and the per-task overheads measured alone: nbgrader's start, a kernel's
+start, CIFAR-10 loading with and without the cache, a sandbox start. All ratios come from this one
+run. The machine may be shared: the CPU column is the fairer comparison then.
+"""
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools import course as C  # noqa: E402
+from tools.course import gradebook as G  # noqa: E402
+
+ASSIGNMENT = "assignment1"
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime + s.ru_utime + s.ru_stime
+
+
+class KernelMemory:
+    """Samples every ipykernel process under this one: the largest VmRSS and Pss seen (bytes)."""
+
+    def __init__(self, interval=0.25):
+        self.interval = interval
+        self.rss = 0
+        self.pss = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _descendant(self, pid):
+        me = os.getpid()
+        for _ in range(20):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    pid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                return False
+            if pid == me:
+                return True
+            if pid <= 1:
+                return False
+        return False
+
+    def _run(self):
+        while not self._stop.is_set():
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{entry}/cmdline", "rb") as f:
+                        if b"ipykernel" not in f.read():
+                            continue
+                    if not self._descendant(int(entry)):
+                        continue
+                    with open(f"/proc/{entry}/smaps_rollup") as f:
+                        for line in f:
+                            key, _, value = line.partition(":")
+                            if key in ("Rss", "Pss"):
+                                kb = int(value.split()[0]) * 1024
+                                if key == "Rss":
+                                    self.rss = max(self.rss, kb)
+                                else:
+                                    self.pss = max(self.pss, kb)
+                except (OSError, ValueError):
+                    continue
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def uncached_datasets(tmp):
+    """A datasets folder whose CIFAR-10 has the batch files only (links), so nothing maps a cache."""
+    from cs231n.data_utils import default_cifar10_dir
+
+    src = Path(default_cifar10_dir())
+    dest = Path(tmp) / "datasets-uncached" / "cifar-10-batches-py"
+    dest.mkdir(parents=True)
+    for f in src.iterdir():
+        if f.is_file():
+            os.symlink(f, dest / f.name)
+    return dest.parent
+
+
+def timed(cmd, env=None, repeat=3):
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def overheads(uncached, no_sandbox):
+    """Seconds (best of 3) of the fixed costs of one task, each measured alone."""
+    py = sys.executable
+    env = {**os.environ, "PATH": str(Path(py).parent) + os.pathsep + os.environ.get("PATH", "")}
+    out = {}
+    out["nbgrader start (--version)"] = timed([py, "-m", "nbgrader", "--version"], env)
+    kernel = ("from jupyter_client.manager import start_new_kernel\n"
+              "km, kc = start_new_kernel(kernel_name='python3')\n"
+              "kc.stop_channels(); km.shutdown_kernel(now=True)\n")
+    base = timed([py, "-c", "import jupyter_client.manager"], env)
+    out["kernel start and stop"] = timed([py, "-c", kernel], env) - base
+    load = "from cs231n.data_utils import load_CIFAR10, default_cifar10_dir; load_CIFAR10(default_cifar10_dir())"
+    imp = timed([py, "-c", "import cs231n.data_utils"], env)
+    out["CIFAR-10 load, decoded"] = timed([py, "-c", load], {**env, "CS231N_DATASETS_DIR": str(uncached)}) - imp
+    out["CIFAR-10 load, cached map"] = timed([py, "-c", load], env) - imp
+    bwrap = shutil.which("bwrap")
+    if bwrap and not no_sandbox:
+        out["sandbox start (bwrap, true)"] = timed(
+            [bwrap, "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+             "--symlink", "usr/bin", "/bin", "--unshare-all", "--die-with-parent", "/bin/true"])
+    return out
+
+
+def prepare(base, students, models):
+    course = base / "course"
+    C.release(course, ASSIGNMENT)
+    rel = course / "release" / ASSIGNMENT
+    for i in range(students):
+        C.make_submission(course, ASSIGNMENT, f"ref{i}", rel, C.reference_overlay(ASSIGNMENT), models_from=models)
+    return course
+
+
+def copy_course(course, dest):
+    shutil.copytree(course, dest, ignore=shutil.ignore_patterns("autograded", "feedback"))
+    return dest
+
+
+def run_serial(course, students, notebooks, uncached):
+    C.write_config(course)
+    env = {"CS231N_DATASETS_DIR": str(uncached)}
+    for i in range(students):
+        args = ["autograde", ASSIGNMENT, f"--student=ref{i}", "--force"]
+        if len(notebooks) == 1:
+            args.append(f"--notebook={notebooks[0]}")
+        C.nbgrader(course, *args, env=env, check=False)
+
+
+def run_dask(course, jobs, notebooks, sandbox):
+    if len(notebooks) == 1:
+        return C.autograde(course, ASSIGNMENT, jobs=jobs, notebook=notebooks[0], force=True, progress=False,
+                           sandbox=sandbox, outcome=True)
+    return C.autograde(course, ASSIGNMENT, jobs=jobs, force=True, progress=False, sandbox=sandbox, outcome=True)
+
+
+def totals(course, students, notebooks):
+    table = C.grade_table(course, ASSIGNMENT)
+    return {s: sum(table[s][nb][0] for nb in notebooks) for s in (f"ref{i}" for i in range(students))}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", type=int, default=2)
+    ap.add_argument("--notebooks", default=",".join(C.ASSIGNMENTS[ASSIGNMENT]["notebooks"]),
+                    help="comma-separated notebooks to grade (default: all of assignment 1)")
+    ap.add_argument("--no-sandbox", action="store_true")
+    ap.add_argument("--modes", default="serial,dask-1,dask-2")
+    args = ap.parse_args()
+    notebooks = args.notebooks.split(",")
+    if len(notebooks) not in (1, len(C.ASSIGNMENTS[ASSIGNMENT]["notebooks"])):
+        ap.error("--notebooks takes one notebook or all of them")
+    models = ROOT / "build" / "reference_models"
+    if not all((models / m).exists() for m in C.ASSIGNMENTS[ASSIGNMENT]["models"]):
+        models = ROOT / ASSIGNMENT  # the models the reference notebooks saved
+    from cs231n.data_utils import build_CIFAR10_cache
+
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        base = Path(tmp)
+        uncached = uncached_datasets(base)
+        t = time.perf_counter()
+        build_CIFAR10_cache()
+        cache_build = time.perf_counter() - t
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+        print(f"grading {args.students} reference submissions of {ASSIGNMENT}, notebooks: {', '.join(notebooks)}")
+        print(f"worker data cache: {cache_build:.1f} s to build or check (once per worker machine)\n")
+        print("per-task fixed costs, measured alone (best of 3):")
+        for k, v in overheads(uncached, args.no_sandbox).items():
+            print(f"  {k:<32} {v:6.2f} s")
+        course = prepare(base, args.students, models)
+        rows = {}
+        for mode in args.modes.split(","):
+            c = copy_course(course, base / f"course-{mode}")
+            cpu0, t0 = children_cpu(), time.perf_counter()
+            with KernelMemory() as mem:
+                if mode == "serial":
+                    run_serial(c, args.students, notebooks, uncached)
+                    cores = 1
+                else:
+                    cores = int(mode.split("-")[1])
+                    run_dask(c, cores, notebooks, not args.no_sandbox)
+            wall, cpu = time.perf_counter() - t0, children_cpu() - cpu0
+            rows[mode] = dict(wall=wall, cpu=cpu, cores=cores, rss=mem.rss, pss=mem.pss,
+                              sph=args.students / (wall / 3600) / cores, scores=totals(c, args.students, notebooks))
+            print(f"  {mode} done: {wall:.0f} s wall", flush=True)
+        print(f"\n{'mode':<8} {'wall s':>8} {'CPU s':>8} {'stud/h/core':>12} {'CPU s/stud':>11} "
+              f"{'kernel RSS':>11} {'kernel PSS':>11}  scores")
+        for mode, r in rows.items():
+            print(f"{mode:<8} {r['wall']:8.0f} {r['cpu']:8.0f} {r['sph']:12.1f} {r['cpu'] / args.students:11.1f} "
+                  f"{r['rss'] / 2**30:9.2f} G {r['pss'] / 2**30:9.2f} G  {sorted(set(r['scores'].values()))}")
+        if "serial" in rows and "dask-1" in rows:
+            s, d = rows["serial"], rows["dask-1"]
+            print(f"\ndask-1 vs serial per core: {d['sph'] / s['sph']:.2f}x by wall time, "
+                  f"{s['cpu'] / d['cpu']:.2f}x by CPU time (target 2x)")
+        if "dask-1" in rows and "dask-2" in rows:
+            print(f"2-worker scaling: {rows['dask-2']['sph'] * 2 / rows['dask-1']['sph']:.2f}x the 1-worker "
+                  f"throughput (target >= 1.8x)")
+        same = len({tuple(sorted(r["scores"].items())) for r in rows.values()}) == 1
+        print(f"same scores in every mode: {same}")
+        print(f"peak memory of one grading kernel: {max(r['rss'] for r in rows.values()) / 2**30:.2f} GB RSS "
+              f"(target < 1 GB)")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
