@@ -342,15 +342,19 @@ def _probe_source(rng, probe, modules, with_state=True):
     lines.append(f"def {n['c']}({n['f']}):\n    try:\n        {n['f']}()\n    except AssertionError:\n"
                  f"        return 'AssertionError'\n    except Exception as {n['e']}:\n"
                  f"        return type({n['e']}).__name__\n    return 'no error'")
+    lines.append(f"def {n['v']}({n['f']}):\n    try:\n        return {n['f']}()\n    except Exception as {n['e']}:\n"
+                 f"        return 'raised ' + type({n['e']}).__name__")
     for label, code, _ in probe.checks:
         code = code.replace("_np.", f"{n['np']}.")
         if code.startswith("@@"):
             code = f"{n['c']}(lambda: {code[2:]})"
+        else:
+            code = f"{n['v']}(lambda: {code})"
         lines.append(f"{n['r']}[{label!r}] = ({code}) if {label.split('.')[0]!r} in globals() or "
                      f"{label!r} in ('numpy', 'builtins') or {label!r}.startswith('numpy.') else 'absent'")
     state = f"{n['s']}" if with_state else "None"
     lines.append(f"print({probe.marker!r}, repr(({n['r']}, {state})))")
-    lines.append(f"del {n['c']}, {n['fq']}" + (f", {n['dg']}, {n['sh']}" if with_state else ""))
+    lines.append(f"del {n['c']}, {n['v']}, {n['fq']}" + (f", {n['dg']}, {n['sh']}" if with_state else ""))
     lines.append(f"assert len({n['r']}) < 0, {probe.message!r}")
     return "\n".join(line for line in lines if line)
 
@@ -384,6 +388,11 @@ def instrument(nb, folder, student_files):
         cell.metadata[PROBE_KEY] = pid
         return cell
 
+    # every probe checks the helpers any test cell calls: one redefined before the first test is caught there
+    used = set()
+    for c in nb.cells:
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"):
+            used |= _names_used(c.source)
     cells = [new_probe(_helper_checks(rng, set()), baseline=True)]
     for c in nb.cells:
         cells.append(c)
@@ -399,7 +408,7 @@ def instrument(nb, folder, student_files):
             a, b = rng.integer(10**8, 10**9), rng.integer(10**8, 10**9)
             plan.suffixes[md.get("grade_id", str(id(c)))] = (source, str(a ^ b))
             c.source = source + f"\nprint({a} ^ {b})"
-        cells.append(new_probe(_helper_checks(rng, _names_used(source))))
+        cells.append(new_probe(_helper_checks(rng, used)))
     nb.cells = cells
     return plan
 
@@ -448,7 +457,9 @@ def _judge_probe(cell, probe, baseline_state, digests):
             problems.append(f"{label} gives wrong results (redefined or patched)")
     if not (len(errors) == 1 and errors[0].get("ename") == "AssertionError"
             and probe.message in errors[0].get("evalue", "")):
-        problems.append("a failing assertion did not show as an error (errors hidden or assertions disabled)")
+        other = [e.get("ename", "?") for e in errors if e.get("ename") != "AssertionError"]
+        problems.append("a failing assertion did not show as an error (errors hidden or assertions disabled)"
+                        if not other else f"the grader's check failed with {other[0]} (something it uses was changed)")
     if state is not None and baseline_state is not None:
         problems += _compare_state(baseline_state, state)
     if state is not None:
