@@ -45,10 +45,12 @@ def _showwarning(message, category, filename, lineno, file=None, line=None):
 
 
 def setup_notebook():
-    """Plot defaults, autoreload of edited modules, and warnings printed to stdout.
+    """Plot defaults, autoreload of edited modules, short tracebacks, and warnings printed to stdout.
 
     nbgrader scores a test cell that writes anything to stderr as 0, even when
     it passes; printing warnings to stdout keeps them visible without that.
+    Tracebacks are IPython's "Plain" mode (one line per frame, as Python prints
+    them), so the message at the end, e.g. which function to write, stays in view.
     """
     warnings.showwarning = _showwarning
     try:
@@ -64,6 +66,7 @@ def setup_notebook():
         shell.run_line_magic("matplotlib", "inline")
         shell.run_line_magic("load_ext", "autoreload")
         shell.run_line_magic("autoreload", "2")
+        shell.InteractiveTB.set_mode(mode="Plain")  # the %xmode magic without its printed line
     print(f"cs231n notebook set-up done; run mode: {MODE}")
 
 
