@@ -89,6 +89,9 @@ X_loop = X_test[:num_loop_test]
 dists = classifier.compute_distances_two_loops(X_loop)
 print(dists.shape)
 plt.imshow(dists, interpolation="none")
+plt.title("L2 distances, test images (rows) to training images (columns)")
+plt.xlabel("Training image")
+plt.ylabel("Test image")
 plt.show()
 
 # %% [test id=knn-two-loops points=2]
