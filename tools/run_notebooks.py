@@ -48,6 +48,8 @@ TARGETS = {
     "features_net_test": 0.55,
     # assignment 2
     "fc_net_best_val": 0.50,
+    "cnn_overfit_train_acc": 0.8,
+    "convnet_train_acc": 0.40,
 }
 RESULT = re.compile(r"^RESULT (\w+) = (\S+)$", re.M)
 

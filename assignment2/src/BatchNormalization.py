@@ -158,19 +158,19 @@ bn_param["mode"] = "test"
 X = np.random.randn(N, D1)
 a = np.maximum(0, X.dot(W1)).dot(W2)
 running_before = (bn_param["running_mean"].copy(), bn_param["running_var"].copy())
-a_norm, _ = batchnorm_forward(a, gamma, beta, bn_param)
+a_norm_test, _ = batchnorm_forward(a, gamma, beta, bn_param)
 
 print("After batch normalization (test time): means should be near 0 and stds near 1")
-print_mean_std(a_norm, axis=0)
+print_mean_std(a_norm_test, axis=0)
 
 # %% [test id=bn-forward-test points=2]
 """batchnorm_forward in test mode normalises with the running statistics and leaves them unchanged."""
-_m, _s = a_norm.mean(axis=0), a_norm.std(axis=0)
+_m, _s = a_norm_test.mean(axis=0), a_norm_test.std(axis=0)
 assert np.all(np.abs(_m) < 0.3), f"test-time means {_m}, expected near 0 (within 0.3)"
 assert np.all(np.abs(_s - 1) < 0.3), f"test-time stds {_s}, expected near 1 (within 0.3)"
 assert np.array_equal(bn_param["running_mean"], running_before[0]) and np.array_equal(bn_param["running_var"], running_before[1]), "test mode must not change running_mean or running_var"
 _expected = (a - bn_param["running_mean"]) / np.sqrt(bn_param["running_var"] + 1e-5)
-assert rel_error(a_norm, _expected) < 1e-10, f"relative error {rel_error(a_norm, _expected):.2e} from (a - running_mean) / sqrt(running_var + eps)"
+assert rel_error(a_norm_test, _expected) < 1e-10, f"relative error {rel_error(a_norm_test, _expected):.2e} from (a - running_mean) / sqrt(running_var + eps)"
 ### BEGIN HIDDEN TESTS
 _x = linspace_array((5, 3), -2.0, 4.0)
 _p = {"mode": "test", "eps": 1e-2, "running_mean": np.array([0.5, -1.0, 2.0]), "running_var": np.array([4.0, 0.25, 1.0])}
@@ -671,23 +671,23 @@ print_mean_std(a, axis=1)
 
 gamma = np.ones(D3)
 beta = np.zeros(D3)
-a_norm, _ = layernorm_forward(a, gamma, beta, {})
+ln_out, _ = layernorm_forward(a, gamma, beta, {})
 print("After layer normalization (gamma=1, beta=0): row means close to 0 and stds close to 1")
-print_mean_std(a_norm, axis=1)
+print_mean_std(ln_out, axis=1)
 
 gamma = 3 * np.ones(D3)
 beta = 5 * np.ones(D3)
-a_scaled, _ = layernorm_forward(a, gamma, beta, {})
+ln_scaled, _ = layernorm_forward(a, gamma, beta, {})
 print("After layer normalization (gamma=3, beta=5): row means close to 5 and stds close to 3")
-print_mean_std(a_scaled, axis=1)
+print_mean_std(ln_scaled, axis=1)
 
 # %% [test id=ln-forward points=2]
 """layernorm_forward gives every example (row) mean beta and std gamma."""
-assert a_norm.shape == a.shape, f"output shape {a_norm.shape}, expected {a.shape}"
-_m, _s = a_norm.mean(axis=1), a_norm.std(axis=1)
+assert ln_out.shape == a.shape, f"output shape {ln_out.shape}, expected {a.shape}"
+_m, _s = ln_out.mean(axis=1), ln_out.std(axis=1)
 assert np.all(np.abs(_m) < 1e-7), f"row means {_m}, expected 0 (within 1e-7)"
 assert np.all(np.abs(_s - 1) < 1e-3), f"row stds {_s}, expected 1 (within 1e-3)"
-_m, _s = a_scaled.mean(axis=1), a_scaled.std(axis=1)
+_m, _s = ln_scaled.mean(axis=1), ln_scaled.std(axis=1)
 assert np.all(np.abs(_m - 5) < 1e-6) and np.all(np.abs(_s - 3) < 3e-3), f"row means {_m} and stds {_s}, expected 5 and 3"
 ### BEGIN HIDDEN TESTS
 _x = linspace_array((3, 5), -1.0, 2.0) ** 2
@@ -708,20 +708,20 @@ fx = lambda x: layernorm_forward(x, gamma, beta, ln_param)[0]
 fg = lambda g: layernorm_forward(x, g, beta, ln_param)[0]
 fb = lambda b: layernorm_forward(x, gamma, b, ln_param)[0]
 
-dx_num = eval_numerical_gradient_array(fx, x, dout)
-da_num = eval_numerical_gradient_array(fg, gamma.copy(), dout)
-db_num = eval_numerical_gradient_array(fb, beta.copy(), dout)
+ln_dx_num = eval_numerical_gradient_array(fx, x, dout)
+ln_dg_num = eval_numerical_gradient_array(fg, gamma.copy(), dout)
+ln_db_num = eval_numerical_gradient_array(fb, beta.copy(), dout)
 
 _, cache = layernorm_forward(x, gamma, beta, ln_param)
-dx, dgamma, dbeta = layernorm_backward(dout, cache)
-print(f"dx error: {rel_error(dx_num, dx)}")
-print(f"dgamma error: {rel_error(da_num, dgamma)}")
-print(f"dbeta error: {rel_error(db_num, dbeta)}")
+ln_dx, ln_dgamma, ln_dbeta = layernorm_backward(dout, cache)
+print(f"dx error: {rel_error(ln_dx_num, ln_dx)}")
+print(f"dgamma error: {rel_error(ln_dg_num, ln_dgamma)}")
+print(f"dbeta error: {rel_error(ln_db_num, ln_dbeta)}")
 
 # %% [test id=ln-backward points=3]
 """layernorm_backward matches the numeric gradients of x, gamma and beta."""
-assert dx.shape == x.shape and dgamma.shape == gamma.shape and dbeta.shape == beta.shape, f"shapes dx {dx.shape}, dgamma {dgamma.shape}, dbeta {dbeta.shape}"
-for _name, _a, _n in (("dx", dx, dx_num), ("dgamma", dgamma, da_num), ("dbeta", dbeta, db_num)):
+assert ln_dx.shape == x.shape and ln_dgamma.shape == gamma.shape and ln_dbeta.shape == beta.shape, f"shapes ln_dx {ln_dx.shape}, ln_dgamma {ln_dgamma.shape}, ln_dbeta {ln_dbeta.shape}"
+for _name, _a, _n in (("dx", ln_dx, ln_dx_num), ("dgamma", ln_dgamma, ln_dg_num), ("dbeta", ln_dbeta, ln_db_num)):
     assert rel_error(_a, _n) < 1e-8, f"{_name}: relative error {rel_error(_a, _n):.2e}, expected < 1e-8"
 ### BEGIN HIDDEN TESTS
 _r = np.random.default_rng(17)

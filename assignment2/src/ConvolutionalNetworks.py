@@ -154,7 +154,7 @@ w[1, 2, :, :] = [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]  # horizontal edges in the 
 b = np.array([0, 128])
 
 t0 = time.perf_counter()
-out, _ = conv_forward_naive(x, w, b, {"stride": 1, "pad": 1})
+aside_out, _ = conv_forward_naive(x, w, b, {"stride": 1, "pad": 1})
 print(f"conv_forward_naive on {x.shape}: {time.perf_counter() - t0:.2f} s")
 
 
@@ -170,7 +170,7 @@ def imshow_no_ax(img, normalize=True):
 
 titles = ("Original", "Grayscale", "Horizontal edges")
 for row, name in enumerate(("Grace Hopper (puppy.jpg)", "Cat (kitten.jpg)")):
-    for col, img in enumerate((x[row].transpose(1, 2, 0), out[row, 0], out[row, 1])):
+    for col, img in enumerate((x[row].transpose(1, 2, 0), aside_out[row, 0], aside_out[row, 1])):
         plt.subplot(2, 3, 3 * row + col + 1)
         imshow_no_ax(img, normalize=col > 0)
         plt.title(f"{titles[col]}: {name}", fontsize=9)
@@ -181,13 +181,13 @@ plt.show()
 
 # %% [test id=conv-aside-check points=1]
 """conv_forward_naive on the photographs computes the grayscale and edge images."""
-assert out.shape == (2, 2, 200, 200), f"output shape {out.shape}, expected (2, 2, 200, 200)"
+assert aside_out.shape == (2, 2, 200, 200), f"output shape {aside_out.shape}, expected (2, 2, 200, 200)"
 _gray = 0.3 * x[:, 0] + 0.6 * x[:, 1] + 0.1 * x[:, 2]
-assert rel_error(out[:, 0], _gray) < 1e-10, f"grayscale plane: relative error {rel_error(out[:, 0], _gray):.2e} from 0.3 R + 0.6 G + 0.1 B"
+assert rel_error(aside_out[:, 0], _gray) < 1e-10, f"grayscale plane: relative error {rel_error(aside_out[:, 0], _gray):.2e} from 0.3 R + 0.6 G + 0.1 B"
 _blue = x[:, 2]
 _edges = (_blue[:, :-2, :-2] + 2 * _blue[:, :-2, 1:-1] + _blue[:, :-2, 2:]
           - _blue[:, 2:, :-2] - 2 * _blue[:, 2:, 1:-1] - _blue[:, 2:, 2:]) + 128
-assert rel_error(out[:, 1, 1:-1, 1:-1], _edges) < 1e-10, "edge plane: the interior differs from the Sobel filter of the blue channel plus 128"
+assert rel_error(aside_out[:, 1, 1:-1, 1:-1], _edges) < 1e-10, "edge plane: the interior differs from the Sobel filter of the blue channel plus 128"
 
 # %% [markdown]
 # ## Convolution: naive backward pass
@@ -253,9 +253,9 @@ x_shape = (2, 3, 4, 4)
 x = np.linspace(-0.3, 0.4, num=np.prod(x_shape)).reshape(x_shape)
 pool_param = {"pool_width": 2, "pool_height": 2, "stride": 2}
 
-out, _ = max_pool_forward_naive(x, pool_param)
+pool_out, _ = max_pool_forward_naive(x, pool_param)
 
-correct_out = np.array([[[[-0.26315789, -0.24842105],
+pool_correct_out = np.array([[[[-0.26315789, -0.24842105],
                           [-0.20421053, -0.18947368]],
                          [[-0.14526316, -0.13052632],
                           [-0.08631579, -0.07157895]],
@@ -268,12 +268,12 @@ correct_out = np.array([[[[-0.26315789, -0.24842105],
                          [[0.32631579, 0.34105263],
                           [0.38526316, 0.4]]]])
 print("Testing max_pool_forward_naive function:")
-print(f"difference: {rel_error(out, correct_out)}")
+print(f"difference: {rel_error(pool_out, pool_correct_out)}")
 
 # %% [test id=pool-forward points=2]
 """max_pool_forward_naive matches the reference output."""
-assert out.shape == (2, 3, 2, 2), f"output shape {out.shape}, expected (2, 3, 2, 2)"
-assert rel_error(out, correct_out) < 1e-7, f"relative error {rel_error(out, correct_out):.2e}, expected < 1e-7"
+assert pool_out.shape == (2, 3, 2, 2), f"output shape {pool_out.shape}, expected (2, 3, 2, 2)"
+assert rel_error(pool_out, pool_correct_out) < 1e-7, f"relative error {rel_error(pool_out, pool_correct_out):.2e}, expected < 1e-7"
 ### BEGIN HIDDEN TESTS
 _x = np.cos(linspace_array((2, 2, 5, 6), 0.0, 40.0))  # maxima in varying places
 _out = max_pool_forward_naive(_x, {"pool_height": 3, "pool_width": 2, "stride": 1})[0]
@@ -295,18 +295,18 @@ x = np.random.randn(3, 2, 8, 8)
 dout = np.random.randn(3, 2, 4, 4)
 pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
 
-dx_num = eval_numerical_gradient_array(lambda x: max_pool_forward_naive(x, pool_param)[0], x, dout)
+pool_dx_num = eval_numerical_gradient_array(lambda x: max_pool_forward_naive(x, pool_param)[0], x, dout)
 
 out, cache = max_pool_forward_naive(x, pool_param)
-dx = max_pool_backward_naive(dout, cache)
+pool_dx = max_pool_backward_naive(dout, cache)
 
 print("Testing max_pool_backward_naive function:")
-print(f"dx error: {rel_error(dx, dx_num)}")
+print(f"dx error: {rel_error(pool_dx, pool_dx_num)}")
 
 # %% [test id=pool-backward points=2]
 """max_pool_backward_naive matches the numeric gradient."""
-assert dx.shape == x.shape, f"dx has shape {dx.shape}, expected {x.shape}"
-assert rel_error(dx, dx_num) < 1e-10, f"relative error {rel_error(dx, dx_num):.2e}, expected < 1e-10"
+assert pool_dx.shape == x.shape, f"dx has shape {pool_dx.shape}, expected {x.shape}"
+assert rel_error(pool_dx, pool_dx_num) < 1e-10, f"relative error {rel_error(pool_dx, pool_dx_num):.2e}, expected < 1e-10"
 ### BEGIN HIDDEN TESTS
 _x = np.cos(linspace_array((2, 2, 5, 6), 0.0, 40.0))
 _p = {"pool_height": 3, "pool_width": 2, "stride": 1}  # overlapping windows
@@ -408,27 +408,27 @@ x = np.random.randn(100, 3, 32, 32)
 dout = np.random.randn(100, 3, 16, 16)
 pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
 
-out_naive, cache_naive = max_pool_forward_naive(x, pool_param)
-out_fast, cache_fast = max_pool_forward_fast(x, pool_param)
+pool_out_naive, cache_naive = max_pool_forward_naive(x, pool_param)
+pool_out_fast, cache_fast = max_pool_forward_fast(x, pool_param)
 t_naive = best_time(lambda: max_pool_forward_naive(x, pool_param), repeat=1)
 t_fast = best_time(lambda: max_pool_forward_fast(x, pool_param), repeat=5)
 print("Testing pool_forward_fast:")
 print(f"naive: {t_naive:.4f} s, fast: {t_fast:.4f} s, speed-up: {t_naive / t_fast:.0f}x")
-print(f"difference: {rel_error(out_naive, out_fast)}")
+print(f"difference: {rel_error(pool_out_naive, pool_out_fast)}")
 
-dx_naive = max_pool_backward_naive(dout, cache_naive)
-dx_fast = max_pool_backward_fast(dout, cache_fast)
+pool_dx_naive = max_pool_backward_naive(dout, cache_naive)
+pool_dx_fast = max_pool_backward_fast(dout, cache_fast)
 t_naive_b = best_time(lambda: max_pool_backward_naive(dout, cache_naive), repeat=1)
 t_fast_b = best_time(lambda: max_pool_backward_fast(dout, cache_fast), repeat=5)
 print("\nTesting pool_backward_fast:")
 print(f"naive: {t_naive_b:.4f} s, fast: {t_fast_b:.4f} s, speed-up: {t_naive_b / t_fast_b:.0f}x")
-print(f"dx difference: {rel_error(dx_naive, dx_fast)}")
+print(f"dx difference: {rel_error(pool_dx_naive, pool_dx_fast)}")
 
 # %% [test id=fast-pool points=1]
 """The naive max pooling agrees exactly with the fast one, forward and backward."""
-assert out_naive.shape == out_fast.shape and dx_naive.shape == dx_fast.shape, f"shapes: out {out_naive.shape} vs {out_fast.shape}, dx {dx_naive.shape} vs {dx_fast.shape}"
-assert rel_error(out_naive, out_fast) == 0.0, f"pooled outputs differ by {rel_error(out_naive, out_fast):.2e}; a maximum is exact"
-assert rel_error(dx_naive, dx_fast) == 0.0, f"gradients differ by {rel_error(dx_naive, dx_fast):.2e}; each window's gradient goes to its maximum unchanged"
+assert pool_out_naive.shape == pool_out_fast.shape and pool_dx_naive.shape == pool_dx_fast.shape, f"shapes: out {pool_out_naive.shape} vs {pool_out_fast.shape}, dx {pool_dx_naive.shape} vs {pool_dx_fast.shape}"
+assert rel_error(pool_out_naive, pool_out_fast) == 0.0, f"pooled outputs differ by {rel_error(pool_out_naive, pool_out_fast):.2e}; a maximum is exact"
+assert rel_error(pool_dx_naive, pool_dx_fast) == 0.0, f"gradients differ by {rel_error(pool_dx_naive, pool_dx_fast):.2e}; each window's gradient goes to its maximum unchanged"
 
 # %% [markdown]
 # ## Convolutional "sandwich" layers
@@ -714,25 +714,25 @@ print(f"  stds: {x.std(axis=(0, 2, 3))}")
 
 gamma, beta = np.ones(C), np.zeros(C)
 bn_param = {"mode": "train"}
-out, _ = spatial_batchnorm_forward(x, gamma, beta, bn_param)
+sbn_out, _ = spatial_batchnorm_forward(x, gamma, beta, bn_param)
 print("After spatial batch normalization:")
-print(f"  shape: {out.shape}")
-print(f"  means: {out.mean(axis=(0, 2, 3))}")
-print(f"  stds: {out.std(axis=(0, 2, 3))}")
+print(f"  shape: {sbn_out.shape}")
+print(f"  means: {sbn_out.mean(axis=(0, 2, 3))}")
+print(f"  stds: {sbn_out.std(axis=(0, 2, 3))}")
 
 gamma, beta = np.asarray([3, 4, 5]), np.asarray([6, 7, 8])
-out_scaled, _ = spatial_batchnorm_forward(x, gamma, beta, bn_param)
+sbn_scaled, _ = spatial_batchnorm_forward(x, gamma, beta, bn_param)
 print("After spatial batch normalization (nontrivial gamma, beta):")
-print(f"  shape: {out_scaled.shape}")
-print(f"  means: {out_scaled.mean(axis=(0, 2, 3))}")
-print(f"  stds: {out_scaled.std(axis=(0, 2, 3))}")
+print(f"  shape: {sbn_scaled.shape}")
+print(f"  means: {sbn_scaled.mean(axis=(0, 2, 3))}")
+print(f"  stds: {sbn_scaled.std(axis=(0, 2, 3))}")
 
 # %% [test id=sbn-forward-train points=2]
 """spatial_batchnorm_forward gives every channel mean beta and std gamma over (N, H, W)."""
-assert out.shape == x.shape, f"output shape {out.shape}, expected {x.shape}"
-_m, _s = out.mean(axis=(0, 2, 3)), out.std(axis=(0, 2, 3))
+assert sbn_out.shape == x.shape, f"output shape {sbn_out.shape}, expected {x.shape}"
+_m, _s = sbn_out.mean(axis=(0, 2, 3)), sbn_out.std(axis=(0, 2, 3))
 assert np.all(np.abs(_m) < 1e-7) and np.all(np.abs(_s - 1) < 1e-3), f"channel means {_m} and stds {_s}, expected 0 and 1"
-_m, _s = out_scaled.mean(axis=(0, 2, 3)), out_scaled.std(axis=(0, 2, 3))
+_m, _s = sbn_scaled.mean(axis=(0, 2, 3)), sbn_scaled.std(axis=(0, 2, 3))
 assert np.all(np.abs(_m - beta) < 1e-6) and np.all(np.abs(_s - gamma) < 1e-3 * gamma), f"channel means {_m} and stds {_s}, expected {beta} and {gamma}"
 assert bn_param["running_mean"].shape == (C,), f"running_mean has shape {bn_param['running_mean'].shape}, expected ({C},): one per channel"
 ### BEGIN HIDDEN TESTS
@@ -758,18 +758,18 @@ for t in range(50):
     spatial_batchnorm_forward(x, gamma, beta, bn_param)
 bn_param["mode"] = "test"
 x = 2.3 * np.random.randn(N, C, H, W) + 13
-a_norm, _ = spatial_batchnorm_forward(x, gamma, beta, bn_param)
+sbn_test_out, _ = spatial_batchnorm_forward(x, gamma, beta, bn_param)
 
 print("After spatial batch normalization (test time): means near 0 and stds near 1")
-print(f"  means: {a_norm.mean(axis=(0, 2, 3))}")
-print(f"  stds: {a_norm.std(axis=(0, 2, 3))}")
+print(f"  means: {sbn_test_out.mean(axis=(0, 2, 3))}")
+print(f"  stds: {sbn_test_out.std(axis=(0, 2, 3))}")
 
 # %% [test id=sbn-forward-test points=1]
 """spatial_batchnorm_forward in test mode normalises with the running statistics."""
-_m, _s = a_norm.mean(axis=(0, 2, 3)), a_norm.std(axis=(0, 2, 3))
+_m, _s = sbn_test_out.mean(axis=(0, 2, 3)), sbn_test_out.std(axis=(0, 2, 3))
 assert np.all(np.abs(_m) < 0.1) and np.all(np.abs(_s - 1) < 0.1), f"test-time channel means {_m} and stds {_s}, expected near 0 and 1 (within 0.1)"
 _rm, _rv = bn_param["running_mean"], bn_param["running_var"]
-assert rel_error(a_norm, (x - _rm[None, :, None, None]) / np.sqrt(_rv[None, :, None, None] + 1e-5)) < 1e-10, "test mode must use (x - running_mean) / sqrt(running_var + eps) per channel"
+assert rel_error(sbn_test_out, (x - _rm[None, :, None, None]) / np.sqrt(_rv[None, :, None, None] + 1e-5)) < 1e-10, "test mode must use (x - running_mean) / sqrt(running_var + eps) per channel"
 
 # %% [markdown]
 # ### Backward pass
@@ -787,20 +787,20 @@ fx = lambda x: spatial_batchnorm_forward(x, gamma, beta, bn_param)[0]
 fg = lambda g: spatial_batchnorm_forward(x, g, beta, bn_param)[0]
 fb = lambda b: spatial_batchnorm_forward(x, gamma, b, bn_param)[0]
 
-dx_num = eval_numerical_gradient_array(fx, x, dout)
-da_num = eval_numerical_gradient_array(fg, gamma.copy(), dout)
-db_num = eval_numerical_gradient_array(fb, beta.copy(), dout)
+sbn_dx_num = eval_numerical_gradient_array(fx, x, dout)
+sbn_dg_num = eval_numerical_gradient_array(fg, gamma.copy(), dout)
+sbn_db_num = eval_numerical_gradient_array(fb, beta.copy(), dout)
 
 _, cache = spatial_batchnorm_forward(x, gamma, beta, bn_param)
-dx, dgamma, dbeta = spatial_batchnorm_backward(dout, cache)
-print(f"dx error: {rel_error(dx_num, dx)}")
-print(f"dgamma error: {rel_error(da_num, dgamma)}")
-print(f"dbeta error: {rel_error(db_num, dbeta)}")
+sbn_dx, sbn_dgamma, sbn_dbeta = spatial_batchnorm_backward(dout, cache)
+print(f"dx error: {rel_error(sbn_dx_num, sbn_dx)}")
+print(f"dgamma error: {rel_error(sbn_dg_num, sbn_dgamma)}")
+print(f"dbeta error: {rel_error(sbn_db_num, sbn_dbeta)}")
 
 # %% [test id=sbn-backward points=2]
 """spatial_batchnorm_backward matches the numeric gradients."""
-assert dx.shape == x.shape and dgamma.shape == (C,) and dbeta.shape == (C,), f"shapes dx {dx.shape}, dgamma {dgamma.shape}, dbeta {dbeta.shape}"
-for _name, _a, _n in (("dx", dx, dx_num), ("dgamma", dgamma, da_num), ("dbeta", dbeta, db_num)):
+assert sbn_dx.shape == x.shape and sbn_dgamma.shape == (C,) and sbn_dbeta.shape == (C,), f"shapes sbn_dx {sbn_dx.shape}, sbn_dgamma {sbn_dgamma.shape}, sbn_dbeta {sbn_dbeta.shape}"
+for _name, _a, _n in (("dx", sbn_dx, sbn_dx_num), ("dgamma", sbn_dgamma, sbn_dg_num), ("dbeta", sbn_dbeta, sbn_db_num)):
     assert rel_error(_a, _n) < 1e-6, f"{_name}: relative error {rel_error(_a, _n):.2e}, expected < 1e-6"
 ### BEGIN HIDDEN TESTS
 _r = np.random.default_rng(23)
@@ -841,17 +841,17 @@ print(f"  means: {x_g.mean(axis=1)}")
 print(f"  stds: {x_g.std(axis=1)}")
 
 gamma, beta = np.ones((1, C, 1, 1)), np.zeros((1, C, 1, 1))
-out, _ = spatial_groupnorm_forward(x, gamma, beta, G, {})
-out_g = out.reshape((N * G, -1))
+sgn_out, _ = spatial_groupnorm_forward(x, gamma, beta, G, {})
+sgn_out_g = sgn_out.reshape((N * G, -1))
 print("After spatial group normalization:")
-print(f"  shape: {out.shape}")
-print(f"  means: {out_g.mean(axis=1)}")
-print(f"  stds: {out_g.std(axis=1)}")
+print(f"  shape: {sgn_out.shape}")
+print(f"  means: {sgn_out_g.mean(axis=1)}")
+print(f"  stds: {sgn_out_g.std(axis=1)}")
 
 # %% [test id=sgn-forward points=2]
 """spatial_groupnorm_forward gives every (example, group) mean 0 and std 1."""
-assert out.shape == x.shape, f"output shape {out.shape}, expected {x.shape}"
-_m, _s = out_g.mean(axis=1), out_g.std(axis=1)
+assert sgn_out.shape == x.shape, f"output shape {sgn_out.shape}, expected {x.shape}"
+_m, _s = sgn_out_g.mean(axis=1), sgn_out_g.std(axis=1)
 assert np.all(np.abs(_m) < 1e-7) and np.all(np.abs(_s - 1) < 1e-3), f"group means {_m} and stds {_s}, expected 0 and 1"
 ### BEGIN HIDDEN TESTS
 _x = np.cos(linspace_array((2, 4, 3, 2), 0.0, 25.0)) * linspace_array((2, 4, 3, 2), 1.0, 2.0)
@@ -875,20 +875,20 @@ fx = lambda x: spatial_groupnorm_forward(x, gamma, beta, G, gn_param)[0]
 fg = lambda g: spatial_groupnorm_forward(x, g, beta, G, gn_param)[0]
 fb = lambda b: spatial_groupnorm_forward(x, gamma, b, G, gn_param)[0]
 
-dx_num = eval_numerical_gradient_array(fx, x, dout)
-da_num = eval_numerical_gradient_array(fg, gamma.copy(), dout)
-db_num = eval_numerical_gradient_array(fb, beta.copy(), dout)
+sgn_dx_num = eval_numerical_gradient_array(fx, x, dout)
+sgn_dg_num = eval_numerical_gradient_array(fg, gamma.copy(), dout)
+sgn_db_num = eval_numerical_gradient_array(fb, beta.copy(), dout)
 
 _, cache = spatial_groupnorm_forward(x, gamma, beta, G, gn_param)
-dx, dgamma, dbeta = spatial_groupnorm_backward(dout, cache)
-print(f"dx error: {rel_error(dx_num, dx)}")
-print(f"dgamma error: {rel_error(da_num, dgamma)}")
-print(f"dbeta error: {rel_error(db_num, dbeta)}")
+sgn_dx, sgn_dgamma, sgn_dbeta = spatial_groupnorm_backward(dout, cache)
+print(f"dx error: {rel_error(sgn_dx_num, sgn_dx)}")
+print(f"dgamma error: {rel_error(sgn_dg_num, sgn_dgamma)}")
+print(f"dbeta error: {rel_error(sgn_db_num, sgn_dbeta)}")
 
 # %% [test id=sgn-backward points=2]
 """spatial_groupnorm_backward matches the numeric gradients."""
-assert dx.shape == x.shape and dgamma.shape == (1, C, 1, 1) and dbeta.shape == (1, C, 1, 1), f"shapes dx {dx.shape}, dgamma {dgamma.shape}, dbeta {dbeta.shape}"
-for _name, _a, _n in (("dx", dx, dx_num), ("dgamma", dgamma, da_num), ("dbeta", dbeta, db_num)):
+assert sgn_dx.shape == x.shape and sgn_dgamma.shape == (1, C, 1, 1) and sgn_dbeta.shape == (1, C, 1, 1), f"shapes sgn_dx {sgn_dx.shape}, sgn_dgamma {sgn_dgamma.shape}, sgn_dbeta {sgn_dbeta.shape}"
+for _name, _a, _n in (("dx", sgn_dx, sgn_dx_num), ("dgamma", sgn_dgamma, sgn_dg_num), ("dbeta", sgn_dbeta, sgn_db_num)):
     assert rel_error(_a, _n) < 1e-6, f"{_name}: relative error {rel_error(_a, _n):.2e}, expected < 1e-6"
 ### BEGIN HIDDEN TESTS
 _r = np.random.default_rng(29)
