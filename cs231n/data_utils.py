@@ -159,6 +159,16 @@ def _load_cache(ROOT):
     return Xtr.view(np.ndarray), Ytr, Xte.view(np.ndarray), Yte
 
 
+def _make_readable(cache):
+    """Let every user read the cache: sandboxed kernels run as another uid (mkdtemp makes it 0700)."""
+    try:
+        os.chmod(cache, 0o755)
+        for name in os.listdir(cache):
+            os.chmod(os.path.join(cache, name), 0o644)
+    except OSError:  # not ours to change: whoever built it decides
+        pass
+
+
 def build_CIFAR10_cache(ROOT=None):
     """Write the arrays of :func:`load_CIFAR10` into ``ROOT/.float64-cache`` so later loads map them.
 
@@ -177,6 +187,7 @@ def build_CIFAR10_cache(ROOT=None):
         raise _missing(ROOT, "CIFAR-10 folder")
     final = os.path.join(ROOT, CACHE_NAME)
     if _load_cache(ROOT) is not None:
+        _make_readable(final)
         return final
     stamps = _batch_stamps(ROOT)
     Xtr, Ytr, Xte, Yte = _load_batches(ROOT)
@@ -186,9 +197,7 @@ def build_CIFAR10_cache(ROOT=None):
             np.save(os.path.join(tmp, name + ".npy"), a)
         with open(os.path.join(tmp, "manifest.json"), "w") as f:
             json.dump({"files": stamps}, f)
-        os.chmod(tmp, 0o755)  # mkdtemp's 0700 would hide the cache from sandboxed kernels (another uid)
-        for name in os.listdir(tmp):
-            os.chmod(os.path.join(tmp, name), 0o644)
+        _make_readable(tmp)
         if os.path.isdir(final):  # a stale cache (the batches changed): replace it
             shutil.rmtree(final, ignore_errors=True)
         try:

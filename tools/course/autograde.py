@@ -239,7 +239,7 @@ def autograde(course, assignment, jobs=None, roster=None, notebook=None, timeout
     start = time.perf_counter()
     course = Path(course)
     url = G.course_db_url(course, db_url)
-    write_config(course, timeout)
+    write_config(course, timeout, sandbox=sandbox)
     run_id = uuid.uuid4().hex
     with G.open_gradebook(url) as gb:
         if roster:

@@ -51,7 +51,7 @@ def connect(scheduler=None, workers=None):
             yield client
         return
     n = workers or local_workers()
-    with LocalCluster(n_workers=1, threads_per_worker=n, processes=False, dashboard_address=None,
+    with LocalCluster(n_workers=1, threads_per_worker=n, processes=False, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 

@@ -178,16 +178,10 @@ def _write_tree(root, files):
 
 def _write_config(course, bundle):
     """The coordinator's nbgrader_config.py, for the scratch folder (same skip tag, limits and sandbox)."""
-    import inspect
-
     from . import config
 
     (course / ".skip-tag").write_text(bundle.skip_tag)
-    kwargs = {}
-    params = inspect.signature(config.write_config).parameters
-    if "sandbox" in params:
-        kwargs["sandbox"] = bundle.sandbox
-    config.write_config(course, bundle.cell_timeout, **kwargs)
+    config.write_config(course, bundle.cell_timeout, sandbox=bundle.sandbox)
 
 
 def _kill_group(proc):
@@ -255,9 +249,14 @@ def notes_from_notebook(nb_bytes, name, cell_timeout):
 
     notes = []
     cells = json.loads(nb_bytes)["cells"]
-    enames = {o.get("ename") for c in cells for o in c.get("outputs", [])}
-    if KERNEL_DIED in enames:
+    errors = [o for c in cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    enames = {o.get("ename") for o in errors}
+    if any(o.get("ename") == KERNEL_DIED and "total time limit" in str(o.get("evalue")) for o in errors):
+        notes.append(f"{name}.ipynb: the notebook ran past its total time limit; cells after that point scored 0")
+    elif KERNEL_DIED in enames:
         notes.append(f"{name}.ipynb: the kernel died; cells after that point scored 0")
+    if "TamperDetected" in enames:
+        notes.append(f"{name}.ipynb: tampering detected; the test cells that ran after it scored 0")
     if "CellTimeoutError" in enames:
         notes.append(f"{name}.ipynb: a cell ran past the {int(cell_timeout)} s time limit and scored 0")
     return notes
