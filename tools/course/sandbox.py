@@ -43,7 +43,7 @@ ENV_KEEP = ["LANG", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "CS231N_QU
             "PYDEVD_DISABLE_FILE_VALIDATION"]
 #: First uid of the range a root grader hands out to sandboxes (one fresh uid per kernel).
 UID_BASE = 0x70000000
-DEFAULT_MEMORY = 8 * 2**30
+DEFAULT_MEMORY = 12 * 2**30  # address space, above the 5.1 GB peak RSS of the largest notebook
 DEFAULT_PROCESSES = 256
 DEFAULT_TOTAL_TIME = 3600
 DEFAULT_FILE_SIZE = 2**30
