@@ -289,3 +289,16 @@ def test_config_lines_set_the_kernel_manager():
     assert S.config_lines(False) == ["# --no-sandbox: student code runs unsandboxed, as the grader's own user."]
     assert S.files_for({"a": ["x.py"], "b": ["y.py"]}, "/s/a") == ["x.py"]
     assert S.files_for({"a": ["x.py"], "b": ["y.py"]}, "/s/other") == ["x.py", "y.py"]
+
+
+def test_a_cell_past_its_time_limit_is_interrupted(tmp_path):
+    """nbgrader's per-cell limit interrupts the kernel inside the sandbox (SIGINT to its process group)."""
+    folder = _folder(tmp_path)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("while True:\n    pass"),
+                                         nbformat.v4.new_code_cell("print('still alive')")])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=3, interrupt_on_timeout=True, allow_errors=True,
+                   kernel_manager_class=S.SandboxedKernelManager,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    assert any(o.get("ename") == "KeyboardInterrupt" for o in nb.cells[0].outputs), nb.cells[0].outputs
+    assert "still alive" in nb.cells[1].outputs[0]["text"]

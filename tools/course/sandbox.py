@@ -261,6 +261,15 @@ class SandboxedKernelManager(AsyncKernelManager):
             except (ProcessLookupError, PermissionError):
                 process.kill()
 
+    async def _async_interrupt_kernel(self):
+        # SIGINT to the process group (the "signal" mode) would stop bwrap itself, and the kernel with
+        # it: ask the kernel to interrupt itself over its control channel instead.
+        if self.kernel_spec is not None:
+            self.kernel_spec.interrupt_mode = "message"
+        await super()._async_interrupt_kernel()
+
+    interrupt_kernel = _async_interrupt_kernel
+
     async def _async_cleanup_resources(self, restart=False):
         timer = getattr(self, "_timer", None)
         if timer is not None:
