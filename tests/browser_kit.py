@@ -220,3 +220,37 @@ class Lab:
     def error_output(cell):
         errors = cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         return "\n".join(errors.all_inner_texts())
+
+
+# --------------------------------------------------------------------------------------------
+# README screenshots: `python tests/browser_kit.py` after a run of tests/test_browser.py
+
+
+README_SHOTS = {  # docs/screenshots/<name>.png <- build/test-artifacts/browser/<artifact>
+    "student-stub-error.png": "student/02-stub-error.png",
+    "student-training-progress.png": "student/05-training-progress-bar.png",
+    "instructor-formgrader.png": "instructor/03-formgrader-manual-grade.png",
+}
+README_MAX_BYTES = 150_000
+
+
+def publish_readme_shots(dest=ROOT / "docs" / "screenshots", width=900):
+    """Copy the README's screenshots out of the test artifacts: at most ``width`` pixels wide, 256 colours."""
+    from PIL import Image
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, artifact in README_SHOTS.items():
+        with Image.open(ARTIFACTS / artifact) as im:
+            im = im.convert("RGB")
+            if im.width > width:
+                im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
+            im = im.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+            im.save(dest / name, optimize=True)
+        size = (dest / name).stat().st_size
+        print(f"{dest / name}: {size} bytes")
+        if size > README_MAX_BYTES:
+            raise SystemExit(f"{name} is {size} bytes, over {README_MAX_BYTES}; crop it")
+
+
+if __name__ == "__main__":
+    publish_readme_shots()

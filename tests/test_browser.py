@@ -55,6 +55,13 @@ def course(tmp_path_factory, cifar10_dir):
     return path
 
 
+@pytest.fixture(scope="module")
+def course2(tmp_path_factory, cifar10_dir):
+    path = tmp_path_factory.mktemp("course2")
+    C.release(path, "assignment2")
+    return path
+
+
 @pytest.fixture
 def lab_page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -78,14 +85,52 @@ def kernel_env(cifar10_dir, **extra):
     return {"CS231N_DATASETS_DIR": str(Path(cifar10_dir).parent), "CS231N_QUICK": "1", **extra}
 
 
-def student_copy(course, dest):
+def open_in_editor(page, rel):
+    """Open ``rel`` (a path under the server's root) in JupyterLab's file editor through the file browser."""
+    parts = rel.split("/")
+    page.locator(".jp-BreadCrumbs-home").click()
+    for name in parts:
+        page.locator(f".jp-DirListing-item[title^='Name: {name}']").dblclick()
+    editor = page.locator(".jp-FileEditor .cm-content")
+    editor.wait_for()
+    return editor
+
+
+def find_in_editor(page, editor, text):
+    """Scroll the file editor down (mouse wheel) to the first line holding ``text``; returns that line.
+
+    CodeMirror renders only the lines near the viewport, so a line far down is not in the page yet.
+    """
+    editor.hover()
+    line = editor.locator(".cm-line", has_text=text).first
+    for _ in range(100):
+        if line.count():
+            line.scroll_into_view_if_needed()
+            return line
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(50)
+    raise AssertionError(f"no line with {text!r} in the editor")
+
+
+def type_over(page, line, text):
+    """Replace the text of one editor line (a stub) by ``text``, typed key by key (Enter auto-indents)."""
+    line.click()
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Home")
+    for k, piece in enumerate(text.split("\n")):
+        if k:
+            page.keyboard.press("Enter")
+        page.keyboard.type(piece)
+
+
+def student_copy(course, dest, assignment=ASSIGNMENT):
     """A student's folder: the release, plus the compiled extension a student builds in it.
 
     `pip install -e .` of the release is not repeated (the kit's venv already has every requirement);
     instead the server runs in the copy with PYTHONPATH pointing at it, so `import cs231n` in a
     kernel is the release's package with its stubs (the test checks the path in the traceback).
     """
-    shutil.copytree(course / "release" / ASSIGNMENT, dest)
+    shutil.copytree(course / "release" / assignment, dest)
     for so in (ROOT / "cs231n").glob("im2col_cython*.so"):  # what `python setup.py build_ext --inplace` makes
         shutil.copy2(so, dest / "cs231n" / so.name)
     return dest
@@ -118,19 +163,14 @@ def test_student_day_two_layer_net(course, lab_page, cifar10_dir, tmp_path):
             lab.shot("stub-error", run_cell)
 
             # Type the solution into cs231n/layers.py in JupyterLab's file editor, and save.
-            page.locator(".jp-DirListing-item[title^='Name: cs231n']").dblclick()
-            page.locator(".jp-DirListing-item[title^='Name: layers.py']").dblclick()
-            editor = page.locator(".jp-FileEditor .cm-content")
-            stub_line = editor.locator(".cm-line", has_text="raise NotImplementedError('affine_forward")
-            stub_line.click()
-            page.keyboard.press("End")
-            page.keyboard.press("Shift+Home")
-            page.keyboard.type(AFFINE_FORWARD)
+            editor = open_in_editor(page, "cs231n/layers.py")
+            type_over(page, editor.locator(".cm-line", has_text="raise NotImplementedError('affine_forward"),
+                      AFFINE_FORWARD)
             page.keyboard.press("Control+s")
             layers = student / "cs231n" / "layers.py"
             wait_for(lambda: f"    {AFFINE_FORWARD}\n" in layers.read_text(), "the saved layers.py")
             expect(page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")).to_have_count(0)
-            page.keyboard.press("Home")  # scroll the editor back to the left edge
+            page.locator(".jp-FileEditor .cm-scroller").evaluate("e => { e.scrollLeft = 0; }")  # End scrolled it
             lab.shot("editor-solution")
 
             # Back in the notebook: the same cells now pass (autoreload picks up the saved file).
@@ -247,3 +287,61 @@ def test_instructor_grades_an_inline_answer_in_formgrader(course, lab_page, cifa
         rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == ASSIGNMENT}
     assert float(rows["untouched"]["score"]) == score, rows["untouched"]
     assert float(rows["untouched"]["raw_score"]) == score, rows["untouched"]
+
+
+DROPOUT_TRAIN = "mask = (rand(*x.shape) < p) / p\nout = x * mask"
+DROPOUT_TEST = "out = x"
+
+
+def test_student_day_dropout(course2, lab_page, cifar10_dir, tmp_path):
+    """Assignment 2: the stub's error, dropout_forward typed into layers.py, the tests pass, Validate."""
+    from playwright.sync_api import expect
+
+    student = student_copy(course2, tmp_path / "student", "assignment2")
+    env = kernel_env(cifar10_dir, PYTHONPATH=str(student))
+    with JupyterLab(student, tmp_path / "jupyter-home", env, log_name="student-a2-server") as server:
+        page = lab_page
+        lab = Lab(page, server, ARTIFACTS / "student-a2")
+        with lab.shot_on_failure():
+            lab.open("Dropout.ipynb")
+            setup = lab.run(lab.cell("setup_notebook()"))
+            assert "set-up done; run mode: quick" in lab.output(setup), lab.output(setup) + lab.error_output(setup)
+
+            run_cell = lab.run(lab.cell('out, _ = dropout_forward(x, {"mode": "train", "p": p})'))
+            error = lab.error_output(run_cell)
+            assert "NotImplementedError: dropout_forward in cs231n/layers.py" in error, error
+            assert str(student / "cs231n" / "layers.py") in error, f"not the release's package:\n{error}"
+            lines = [line for line in error.splitlines() if line.strip()]
+            assert len(lines) <= 8, f"the error is a wall of {len(lines)} lines:\n{error}"
+            lab.shot("stub-error", run_cell)
+
+            editor = open_in_editor(page, "cs231n/layers.py")
+            stub = "raise NotImplementedError('dropout_forward"
+            type_over(page, find_in_editor(page, editor, stub), DROPOUT_TRAIN)  # the training-time branch
+            type_over(page, find_in_editor(page, editor, stub), DROPOUT_TEST)  # then the test-time one
+            page.keyboard.press("Control+s")
+            layers = student / "cs231n" / "layers.py"
+            expected = ("        mask = (rand(*x.shape) < p) / p\n        out = x * mask\n", "        out = x\n")
+            wait_for(lambda: all(e in layers.read_text() for e in expected), "the saved layers.py")
+            expect(page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")).to_have_count(0)
+            page.locator(".jp-FileEditor .cm-scroller").evaluate("e => { e.scrollLeft = 0; }")  # End scrolled it
+            lab.shot("editor-solution")
+
+            page.locator(".lm-TabBar-tab", has_text="Dropout.ipynb").click()
+            run_cell = lab.run(lab.cell('out, _ = dropout_forward(x, {"mode": "train", "p": p})'))
+            assert lab.error_output(run_cell) == "", lab.error_output(run_cell)
+            test_cell = lab.run(lab.cell('"""dropout_forward keeps a fraction p'))
+            assert lab.error_output(test_cell) == "", lab.error_output(test_cell)
+            test_cell.scroll_into_view_if_needed()
+            lab.shot("test-passes")
+
+            page.keyboard.press("Control+s")
+            expect(page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty")).to_have_count(0)
+            page.locator(".jp-NotebookPanel-toolbar .jp-Toolbar-item", has_text="Validate").click()
+            dialog = page.locator(".jp-Dialog")
+            dialog.wait_for(timeout=180_000)
+            text = dialog.inner_text()
+            lab.shot("validate-dialog")
+            assert "Validation Results" in text, text
+            assert "NotImplementedError" in text or "You did not provide a response" in text, text
+            dialog.locator("button").last.click()
