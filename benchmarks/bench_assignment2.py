@@ -366,24 +366,22 @@ def main(argv=None):
               f"{peak_rss_bytes() / 2 ** 30:.2f} GiB")
         print(f"\none-epoch ThreeLayerConvNet run (hidden {HIDDEN_DIM}, reg {REG}, batch {BATCH_SIZE}, adam "
               f"{LEARNING_RATE}, weight scale {WEIGHT_SCALE}, float32), each run in its own process")
-        runs = {"ours": run_worker("ours", folder, 1.0),
-                "2022": run_worker("2022", folder, args.baseline_fraction)}
-        if use_torch:
-            runs["torch"] = run_worker("torch", folder, 1.0)
+        print(f"{'run':<6} {'epoch s':>9} {'ms/iter':>8} {'peak GiB':>9} {'train acc':>10} {'val acc':>8}  notes",
+              flush=True)
+        runs = {}
+        plan = [("ours", 1.0), ("2022", args.baseline_fraction)] + ([("torch", 1.0)] if use_torch else [])
+        for name, fraction in plan:  # each row as soon as its run ends
+            r = runs[name] = run_worker(name, folder, fraction)
+            note = {"ours": "cs231n.fast_layers (as shipped)",
+                    "2022": "as_strided conv + reshape pool of the 2022 kit",
+                    "torch": f"PyTorch float32 {r.get('version')}, {r.get('threads')} threads"}[name]
+            if "steps_timed" in r:
+                note += (f"; ESTIMATED: {r['steps_timed']} of {r['iterations']} iterations timed "
+                         f"(--baseline-fraction {args.baseline_fraction}) and scaled, accuracy checks timed in full")
+            acc = (f"{r['train_acc']:10.3f} {r['val_acc']:8.3f}" if "train_acc" in r else f"{'-':>10} {'-':>8}")
+            print(f"{name:<6} {r['seconds']:9.1f} {r['seconds'] / r['iterations'] * 1e3:8.1f} "
+                  f"{r['peak_rss'] / 2 ** 30:9.2f} {acc}  {note}", flush=True)
 
-    print(f"{'run':<6} {'epoch s':>9} {'ms/iter':>8} {'peak GiB':>9} {'train acc':>10} {'val acc':>8}  notes")
-    notes = {"ours": "cs231n.fast_layers (as shipped)",
-             "2022": "as_strided conv + reshape pool of the 2022 kit",
-             "torch": "PyTorch float32" + (f" {runs['torch']['version']}, {runs['torch']['threads']} threads"
-                                           if "torch" in runs else "")}
-    for name, r in runs.items():
-        note = notes[name]
-        if "steps_timed" in r:
-            note += (f"; ESTIMATED: {r['steps_timed']} of {r['iterations']} iterations timed "
-                     f"(--baseline-fraction {args.baseline_fraction}) and scaled, accuracy checks timed in full")
-        acc = (f"{r['train_acc']:10.3f} {r['val_acc']:8.3f}" if "train_acc" in r else f"{'-':>10} {'-':>8}")
-        print(f"{name:<6} {r['seconds']:9.1f} {r['seconds'] / r['iterations'] * 1e3:8.1f} "
-              f"{r['peak_rss'] / 2 ** 30:9.2f} {acc}  {note}")
     if not use_torch:
         print("torch: " + ("skipped (--no-torch)" if args.no_torch else "not installed; the comparison is left out"))
     ours = runs["ours"]
