@@ -31,8 +31,8 @@ NET = dict(hidden=100, learning_rate=1e-3, reg=0.0, weight_scale=1e-3, num_epoch
 FEATURES_SVM = dict(learning_rate=3e-3, reg=1e-3, num_iters=1500)
 FEATURES_NET = dict(hidden=500, learning_rate=3e-1, reg=1e-3, weight_scale=1e-2, num_epochs=20)
 # assignment2/src/FullyConnectedNets.py, cell fcn-best-model
-FC_NET = dict(hidden_dims=[256, 128], weight_scale=3e-2, reg=1e-3, learning_rate=1e-3, lr_decay=0.85,
-              num_epochs=8, batch_size=200)
+FC_NET = dict(hidden_dims=[256, 256], normalization="batchnorm", weight_scale=1e-2, reg=1e-3,
+              learning_rate=1e-3, lr_decay=0.85, num_epochs=6, batch_size=200)
 # ConvolutionalNetworks: the 2022 kit's one-epoch run
 CONVNET = dict(weight_scale=1e-3, hidden_dim=500, reg=1e-3, learning_rate=1e-3, batch_size=50)
 
@@ -111,7 +111,8 @@ def fc_net_best(out):
 
     data, cfg = _data(), FC_NET
     np.random.seed(231)
-    net = FullyConnectedNet(cfg["hidden_dims"], weight_scale=cfg["weight_scale"], reg=cfg["reg"])
+    net = FullyConnectedNet(cfg["hidden_dims"], normalization=cfg["normalization"], weight_scale=cfg["weight_scale"],
+                            reg=cfg["reg"])
     Solver(net, data, update_rule="adam", optim_config={"learning_rate": cfg["learning_rate"]},
            lr_decay=cfg["lr_decay"], num_epochs=cfg["num_epochs"], batch_size=cfg["batch_size"],
            verbose=False).train()

@@ -574,9 +574,9 @@ best_model = None
 num_train = by_mode(49000, 5000)
 train_data = dict(data, X_train=data["X_train"][:num_train], y_train=data["y_train"][:num_train])
 np.random.seed(231)
-best_model = FullyConnectedNet([256, 128], weight_scale=3e-2, reg=1e-3)
+best_model = FullyConnectedNet([256, 256], normalization="batchnorm", weight_scale=1e-2, reg=1e-3)
 best_solver = Solver(best_model, train_data, update_rule="adam", optim_config={"learning_rate": 1e-3},
-                     lr_decay=0.85, num_epochs=by_mode(8, 2), batch_size=200, verbose=True,
+                     lr_decay=0.85, num_epochs=by_mode(6, 2), batch_size=200, verbose=True,
                      print_every=by_mode(500, 10))
 best_solver.train()
 ### END SOLUTION
