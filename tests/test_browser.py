@@ -7,7 +7,8 @@ starts on 127.0.0.1 with a random port and token:
   the untouched stub fail with a short, readable NotImplementedError naming the function and file,
   type the solution into cs231n/layers.py in JupyterLab's file editor, re-run and see the test pass,
   train with the Solver and see tqdm's bar render as a widget, press nbgrader's Validate button and
-  read the result dialog;
+  read the result dialog; the same (without the training) on assignment 2's Dropout.ipynb, whose
+  solution spans two branches of dropout_forward far down cs231n/layers.py;
 * instructor: on a graded course folder, open Formgrader, open the untouched submission, give a
   manual score and a comment on an inline answer, and find the score in `export`'s CSV.
 
@@ -220,10 +221,6 @@ def test_student_day_two_layer_net(course, lab_page, cifar10_dir, tmp_path):
             dialog.locator("button").last.click()
 
 
-# tools/course/cluster.py's LocalCluster binds its dashboard to port 8787 (dashboard_address=None does not
-# disable it); while another Dask scheduler holds that port (a developer's, or another test run's),
-# distributed warns and moves to a free port. Harmless here; reported to the owner of cluster.py.
-@pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
 def test_instructor_grades_an_inline_answer_in_formgrader(course, lab_page, cifar10_dir, tmp_path):
     from nbgrader.api import Gradebook
     from playwright.sync_api import expect
