@@ -42,3 +42,15 @@ def test_bench_assignment2_tiny_runs_every_step():
     assert sum(line.strip().startswith(("forward ", "backward ")) for line in lines) == 2
     # without torch: speed-up, two accuracies, memory, two batchnorm shapes
     assert lines[-1].endswith("of 6 targets met"), lines[-1]
+
+
+def test_bench_assignment2_peak_memory_is_each_run_s_own():
+    """A run's peak memory must not include what the parent process had used (ru_maxrss does on Linux)."""
+    code = ("import sys; sys.path.insert(0, 'benchmarks'); from bench_assignment2 import peak_rss_bytes; "
+            "print(peak_rss_bytes())")
+    big = bytearray(300 * 2 ** 20)  # 300 MiB touched in this process
+    big[::4096] = b"x" * len(big[::4096])
+    child = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    del big
+    assert child.returncode == 0, child.stderr
+    assert int(child.stdout) < 200 * 2 ** 20, int(child.stdout) / 2 ** 20
