@@ -299,11 +299,13 @@ def test_hostile_submissions_in_the_sandbox(course, monkeypatch):
     assert "TamperDetected" not in outputs("t-honest")
     assert table["t-wrong-grad"][NB] == (HONEST_WRONG_GRAD, FULL), notes["t-wrong-grad"]
     assert "TamperDetected" not in outputs("t-wrong-grad")
+    assert not any("tamper" in n for s in ("t-honest", "t-wrong-grad") for n in notes[s]), notes
     for student, _, expected, note in cases:
         assert table[student][NB] == (expected, FULL), f"{student}: {table[student][NB]}, notes {notes[student]}"
         if note == "tamper":
             assert "TamperDetected" in outputs(student), student
-            assert T.notes_from_notebook(graded(student)), student  # the line for the grade report
+            assert any("tampering detected" in n for n in notes[student]), notes[student]  # in the grade report
+            assert T.notes_from_notebook(graded(student)), student  # naming what was changed
     # the probe cells and their secrets never reach the stored notebook
     for student in ("t-honest", "t-cell-ast"):
         nb = graded(student)

@@ -53,10 +53,9 @@ KERNEL_METHODS = ["do_execute", "execute_request", "send_response", "_publish_ex
 NUMPY_CHECKS = ["testing.assert_allclose", "testing.assert_array_equal", "testing.assert_almost_equal",
                 "testing.assert_array_almost_equal", "testing.assert_equal", "allclose", "isclose", "array_equal",
                 "all", "any", "abs", "max", "min", "mean", "sum", "sqrt", "linalg.norm", "maximum"]
-STD_BUILTINS = sorted(n for n in dir(_builtins) if not n.startswith("_") and n not in ("copyright", "credits",
-                                                                                       "exit", "quit", "help",
-                                                                                       "license", "display",
-                                                                                       "input"))  # ipykernel's, per request
+# (``input`` is ipykernel's, replaced on every request; the others are the site module's or IPython's)
+STD_BUILTINS = sorted(n for n in dir(_builtins) if not n.startswith("_") and n not in (
+    "copyright", "credits", "exit", "quit", "help", "license", "display", "input"))
 _DOCSTRINGS = ["Check the result above.", "Checks the values computed above.", "Test of the code above.",
                "Check the shapes and values above.", "Numerical check of the results above."]
 
