@@ -49,6 +49,7 @@ notebooks: setup
 bench: setup data
 	-$(PY) benchmarks/bench_fast_layers.py
 	-$(PY) benchmarks/bench_assignment1.py
+	-$(PY) benchmarks/bench_assignment2.py
 
 clean:
 	rm -rf build cs231n/*.so cs231n/im2col_cython.c *.egg-info
