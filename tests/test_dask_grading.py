@@ -194,6 +194,7 @@ def _kill_when_busy(cluster, name, killed):
         if any(cluster.scratch(name).glob("grade-*")):
             time.sleep(1.0)
             cluster.workers[name].send_signal(signal.SIGKILL)
+            cluster.workers[name].wait()
             killed.append(time.time())
             return
         time.sleep(0.05)

@@ -88,29 +88,29 @@ def test_round_trip_and_concurrent_manual_grade(course, pg_url, tmp_path, cifar1
     # A grader sets a manual score (formgrader's write: nbgrader's API, uncommitted, so the row is
     # locked) while the autograder records a result for the same notebook.
     url = G.course_db_url(course)
-    grader = G.open_gradebook(url)
-    grade = grader.find_grade("knn-two-loops", "knn", ASSIGNMENT, "pg-blank")
-    grade.manual_score = 1.5
-    grader.db.flush()
     recorded = threading.Event()
 
     def autograder():
         with G.open_gradebook(url) as gb:
             G.record(gb, ASSIGNMENT, "pg-blank", "knn", "new-digest", "graded",
-                     scores={"knn-two-loops": 0.0, "knn-one-loop": 2.0}, run_id="concurrent")
+                     scores={"knn-two-loops": 2.0, "knn-one-loop": 2.0}, run_id="concurrent")
         recorded.set()
 
-    t = threading.Thread(target=autograder)
-    t.start()
-    time.sleep(1.5)
-    assert not recorded.is_set(), "the autograder's write should wait for the grader's row lock"
-    grader.db.commit()
-    t.join(timeout=30)
+    with G.open_gradebook(url) as grader:
+        grade = grader.find_grade("knn-two-loops", "knn", ASSIGNMENT, "pg-blank")
+        assert grade.auto_score == 0.0 and grade.manual_score is None
+        grade.manual_score = 1.5
+        grader.db.flush()  # UPDATE sent, not committed: the row stays locked
+        t = threading.Thread(target=autograder)
+        t.start()
+        time.sleep(1.5)
+        assert not recorded.is_set(), "the autograder's write should wait for the grader's row lock"
+        grader.db.commit()
+        t.join(timeout=30)
     assert recorded.is_set()
-    grader.close()
     with G.open_gradebook(url) as gb:
         two = gb.find_grade("knn-two-loops", "knn", ASSIGNMENT, "pg-blank")
         one = gb.find_grade("knn-one-loop", "knn", ASSIGNMENT, "pg-blank")
-        assert two.manual_score == 1.5 and two.auto_score == 0.0 and two.score == 1.5  # both writes kept
+        assert two.manual_score == 1.5 and two.auto_score == 2.0 and two.score == 1.5  # both writes kept
         assert one.auto_score == 2.0 and one.manual_score is None
         assert G.grading_records(gb, ASSIGNMENT)[("pg-blank", "knn")]["run_id"] == "concurrent"

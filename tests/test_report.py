@@ -12,6 +12,11 @@ from tools.course.report import write_report
 ASSIGNMENT = "assignment1"
 
 
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, cifar10_dir):
     path = tmp_path_factory.mktemp("course")
@@ -33,7 +38,7 @@ def test_report_files_and_figures(course, tmp_path):
         G.record(gb, ASSIGNMENT, "absent", "knn", "none", "missing", notes=["missing notebook knn.ipynb"])
     html, tests_csv = write_report(course, ASSIGNMENT, tmp_path / "report")
 
-    rows = {r["cell"]: r for r in csv.DictReader(open(tests_csv)) if r["notebook"] == "knn"}
+    rows = {r["cell"]: r for r in read_csv(tests_csv) if r["notebook"] == "knn"}
     assert set(rows) == set(cells)
     for j, n in enumerate(names):
         passed = sum(1 for s in given.values() if s[n] == cells[n])
@@ -41,7 +46,7 @@ def test_report_files_and_figures(course, tmp_path):
         assert int(rows[n]["passed"]) == passed
         assert float(rows[n]["pass_rate"]) == pytest.approx(passed / 4)
         assert float(rows[n]["mean_score"]) == pytest.approx(sum(s[n] for s in given.values()) / 4)
-    scores = [r for r in csv.DictReader(open(tmp_path / "report" / "scores.csv")) if r["notebook"] == "knn"]
+    scores = [r for r in read_csv(tmp_path / "report" / "scores.csv") if r["notebook"] == "knn"]
     assert {r["student"]: float(r["score"]) for r in scores} == {s: sum(v.values()) for s, v in given.items()}
 
     for png in ("knn-scores.png", "knn-tests.png"):
