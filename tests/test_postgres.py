@@ -50,13 +50,9 @@ def pg_url():
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, cifar10_dir, pg_url):
-    """A released course whose gradebook is the PostgreSQL database (the structure copied over)."""
+    """A released course (the release writes the SQLite gradebook; autograde --db-url adopts it)."""
     path = tmp_path_factory.mktemp("course")
     C.release(path, ASSIGNMENT)
-    url = G.course_db_url(path, pg_url)
-    with G.open_gradebook(f"sqlite:///{path / 'gradebook.db'}") as src, G.open_gradebook(url) as dst:
-        G.copy_structure(src, dst, ASSIGNMENT)
-    (path / "gradebook.db").unlink()  # from now on nothing may use the SQLite file
     return path
 
 
@@ -78,7 +74,7 @@ def test_round_trip_and_concurrent_manual_grade(course, pg_url, tmp_path, cifar1
     C.make_submission(course, ASSIGNMENT, "pg-blank", rel)
     out = C.autograde(course, ASSIGNMENT, jobs=2, notebook="knn", db_url=pg_url, progress=False, outcome=True)
     assert out.graded == 2, out
-    assert not (course / "gradebook.db").exists()
+    (course / "gradebook.db").unlink()  # from now on nothing may use the SQLite file
     table = C.grade_table(course, ASSIGNMENT)
     assert table["pg-ref"]["knn"] == (14.0, 14.0) and table["pg-blank"]["knn"] == (0.0, 14.0)
     csv_text = C.export(course, tmp_path / "grades.csv").read_text()

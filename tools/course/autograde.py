@@ -241,6 +241,8 @@ def autograde(course, assignment, jobs=None, roster=None, notebook=None, timeout
     url = G.course_db_url(course, db_url)
     write_config(course, timeout, sandbox=sandbox)
     run_id = uuid.uuid4().hex
+    if G.adopt_assignment(url, course, assignment) and progress:
+        print(f"copied {assignment}'s structure from {course / 'gradebook.db'} into the course database")
     with G.open_gradebook(url) as gb:
         if roster:
             for sid, info in read_roster(roster).items():

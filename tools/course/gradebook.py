@@ -153,6 +153,32 @@ def copy_structure(src, dst, assignment):
                                              source=c.source, checksum=c.checksum)
 
 
+def adopt_assignment(db_url, course, assignment):
+    """Make sure ``assignment`` is in the gradebook at ``db_url``; copy it from the course's SQLite file if not.
+
+    ``release`` writes the assignment through nbgrader's configuration; when the course's gradebook
+    is another database (``--db-url``) and it lacks the assignment, the structure the release wrote
+    to ``course/gradebook.db`` is copied over (students and grades are not). Returns True if copied.
+    """
+    from nbgrader.api import MissingEntry
+
+    sqlite = Path(course) / "gradebook.db"
+    with open_gradebook(db_url) as dst:
+        try:
+            dst.find_assignment(assignment)
+            return False
+        except MissingEntry:
+            if db_url == normalize_db_url(None, course) or not sqlite.exists():
+                return False
+        with open_gradebook(f"sqlite:///{sqlite}") as src:
+            try:
+                src.find_assignment(assignment)
+            except MissingEntry:
+                return False
+            copy_structure(src, dst, assignment)
+    return True
+
+
 def structure_snapshot(db_url, assignment):
     """Bytes of a new SQLite gradebook holding only ``assignment``'s structure, copied from ``db_url``.
 
