@@ -188,6 +188,12 @@ _blue = x[:, 2]
 _edges = (_blue[:, :-2, :-2] + 2 * _blue[:, :-2, 1:-1] + _blue[:, :-2, 2:]
           - _blue[:, 2:, :-2] - 2 * _blue[:, 2:, 1:-1] - _blue[:, 2:, 2:]) + 128
 assert rel_error(aside_out[:, 1, 1:-1, 1:-1], _edges) < 1e-10, "edge plane: the interior differs from the Sobel filter of the blue channel plus 128"
+### BEGIN HIDDEN TESTS
+_pb = np.pad(x[:, 2], ((0, 0), (1, 1), (1, 1)))  # (2, 202, 202): the zero padding of pad=1
+_top = (_pb[:, 0, :-2] + 2 * _pb[:, 0, 1:-1] + _pb[:, 0, 2:]
+        - _pb[:, 2, :-2] - 2 * _pb[:, 2, 1:-1] - _pb[:, 2, 2:]) + 128
+assert rel_error(aside_out[:, 1, 0], _top) < 1e-10, "edge plane: the top row ignores the zero padding"
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Convolution: naive backward pass
@@ -402,6 +408,17 @@ print(f"db difference: {rel_error(db_naive, db_fast)}")
 for _name, _a, _b in (("out", out_naive, out_fast), ("dx", dx_naive, dx_fast), ("dw", dw_naive, dw_fast), ("db", db_naive, db_fast)):
     assert _a.shape == _b.shape, f"{_name}: naive shape {_a.shape}, fast shape {_b.shape}"
     assert rel_error(_a, _b) < 1e-9, f"{_name}: naive and fast differ by {rel_error(_a, _b):.2e}, expected < 1e-9"
+### BEGIN HIDDEN TESTS
+_r = np.random.default_rng(7)
+_x, _w, _b = _r.normal(size=(3, 2, 9, 7)), _r.normal(size=(4, 2, 3, 5)), _r.normal(size=4)  # non-square, stride 2, pad 2
+_p = {"stride": 2, "pad": 2}
+_on, _cn = conv_forward_naive(_x, _w, _b, _p)
+_of, _cf = conv_forward_fast(_x, _w, _b, _p)
+assert rel_error(_on, _of) < 1e-9
+_d = _r.normal(size=_on.shape)
+for _gn, _gf in zip(conv_backward_naive(_d, _cn), conv_backward_fast(_d, _cf)):
+    assert rel_error(_gn, _gf) < 1e-9
+### END HIDDEN TESTS
 
 # %% [readonly id=fast-pool-run]
 from cs231n.fast_layers import max_pool_backward_fast, max_pool_forward_fast
@@ -432,6 +449,16 @@ print(f"dx difference: {rel_error(pool_dx_naive, pool_dx_fast)}")
 assert pool_out_naive.shape == pool_out_fast.shape and pool_dx_naive.shape == pool_dx_fast.shape, f"shapes: out {pool_out_naive.shape} vs {pool_out_fast.shape}, dx {pool_dx_naive.shape} vs {pool_dx_fast.shape}"
 assert rel_error(pool_out_naive, pool_out_fast) == 0.0, f"pooled outputs differ by {rel_error(pool_out_naive, pool_out_fast):.2e}; a maximum is exact"
 assert rel_error(pool_dx_naive, pool_dx_fast) == 0.0, f"gradients differ by {rel_error(pool_dx_naive, pool_dx_fast):.2e}; each window's gradient goes to its maximum unchanged"
+### BEGIN HIDDEN TESTS
+_r = np.random.default_rng(8)
+_x = _r.permutation(np.linspace(-1, 1, 2 * 3 * 9 * 8)).reshape(2, 3, 9, 8)  # distinct values: no ties
+_p = {"pool_height": 3, "pool_width": 2, "stride": 3}
+_on, _cn = max_pool_forward_naive(_x, _p)
+_of, _cf = max_pool_forward_fast(_x, _p)
+assert rel_error(_on, _of) == 0.0
+_d = _r.normal(size=_on.shape)
+assert rel_error(max_pool_backward_naive(_d, _cn), max_pool_backward_fast(_d, _cf)) == 0.0
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Convolutional "sandwich" layers
@@ -484,6 +511,17 @@ for (layer, n), e in sandwich_errors.items():
 """conv_relu and conv_relu_pool match their numeric gradients."""
 for (_layer, _name), _e in sandwich_errors.items():
     assert _e < 1e-7, f"{_layer} {_name}: relative error {_e:.2e}, expected < 1e-7"
+### BEGIN HIDDEN TESTS
+_r = np.random.default_rng(9)
+_x, _w, _b = _r.normal(size=(1, 2, 6, 4)), _r.normal(size=(2, 2, 3, 3)), _r.normal(size=2)
+_p, _pp = {"stride": 1, "pad": 1}, {"pool_height": 2, "pool_width": 2, "stride": 2}
+_d = _r.normal(size=(1, 2, 3, 2))
+_dx = conv_relu_pool_backward(_d, conv_relu_pool_forward(_x, _w, _b, _p, _pp)[1])[0]
+assert rel_error(_dx, eval_numerical_gradient_array(lambda v: conv_relu_pool_forward(v, _w, _b, _p, _pp)[0], _x, _d)) < 1e-7
+_d = _r.normal(size=(1, 2, 6, 4))
+_dw = conv_relu_backward(_d, conv_relu_forward(_x, _w, _b, _p)[1])[1]
+assert rel_error(_dw, eval_numerical_gradient_array(lambda v: conv_relu_forward(_x, v, _b, _p)[0], _w, _d)) < 1e-7
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Three-layer convolutional network
@@ -610,6 +648,10 @@ solver.train()
 _train = max(solver.train_acc_history)
 record("cnn_overfit_train_acc", _train)
 assert _train >= 0.8, f"best training accuracy {_train:.3f} on 100 images after 15 epochs, expected at least 0.8"
+### BEGIN HIDDEN TESTS
+assert solver.train_acc_history[-1] >= 0.5, f"final training accuracy {solver.train_acc_history[-1]:.3f}: the net must keep what it fitted"
+assert solver.loss_history[-1] < solver.loss_history[0], "the training loss must go down while overfitting"
+### END HIDDEN TESTS
 
 # %% [readonly id=cnn-overfit-plot]
 plt.subplot(2, 1, 1)
@@ -773,6 +815,15 @@ _m, _s = sbn_test_out.mean(axis=(0, 2, 3)), sbn_test_out.std(axis=(0, 2, 3))
 assert np.all(np.abs(_m) < 0.1) and np.all(np.abs(_s - 1) < 0.1), f"test-time channel means {_m} and stds {_s}, expected near 0 and 1 (within 0.1)"
 _rm, _rv = bn_param["running_mean"], bn_param["running_var"]
 assert rel_error(sbn_test_out, (x - _rm[None, :, None, None]) / np.sqrt(_rv[None, :, None, None] + 1e-5)) < 1e-10, "test mode must use (x - running_mean) / sqrt(running_var + eps) per channel"
+### BEGIN HIDDEN TESTS
+_bp = {"mode": "test", "running_mean": np.array([1.0, -2.0]), "running_var": np.array([4.0, 0.25])}
+_x = linspace_array((3, 2, 2, 5), -3.0, 4.0)
+_g, _be = np.array([2.0, 0.5]), np.array([-1.0, 3.0])
+_o, _ = spatial_batchnorm_forward(_x, _g, _be, _bp)
+_e = _g[None, :, None, None] * (_x - _bp["running_mean"][None, :, None, None]) / np.sqrt(_bp["running_var"][None, :, None, None] + 1e-5) + _be[None, :, None, None]
+assert rel_error(_o, _e) < 1e-10
+assert np.array_equal(_bp["running_mean"], [1.0, -2.0]) and np.array_equal(_bp["running_var"], [4.0, 0.25])
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Backward pass
