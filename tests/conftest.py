@@ -1,5 +1,6 @@
 """Shared fixtures. The repository root is put on sys.path so `tools` is importable."""
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -43,3 +44,10 @@ def cifar10_raw(cifar10_dir):
     """(Xtr, Ytr, Xte, Yte) of the real data, loaded once per session."""
     from cs231n.data_utils import load_CIFAR10
     return load_CIFAR10(cifar10_dir)
+
+
+#: Skip marker for tests that need bubblewrap; under CS231N_REQUIRE_SANDBOX=1 (CI) they run anyway,
+#: so a missing bwrap is a failure there, not a skip.
+needs_bwrap = pytest.mark.skipif(
+    shutil.which("bwrap") is None and os.environ.get("CS231N_REQUIRE_SANDBOX") != "1",
+    reason="bubblewrap (bwrap) is not installed; `apt-get install bubblewrap`")

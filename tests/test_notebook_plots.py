@@ -81,20 +81,7 @@ def notebook_sources():
     return sorted(ROOT.glob("assignment*/src/*.py"))
 
 
-# Sources with a known unlabelled plot, owned by someone else at the time of writing. strict: once the
-# plot is fixed the test reports XPASS as a failure, and the entry must go.
-KNOWN = {
-    "assignment2/src/FullyConnectedNets.py": "plot_solvers (cell fcn-sgd-vs-momentum) sets no y labels",
-}
-
-
-def _param(src):
-    rel = src.relative_to(ROOT).as_posix()
-    marks = [pytest.mark.xfail(reason=KNOWN[rel], strict=True)] if rel in KNOWN else []
-    return pytest.param(src, marks=marks, id=f"{src.parent.parent.name}/{src.stem}")
-
-
-@pytest.mark.parametrize("src", [_param(src) for src in notebook_sources()])
+@pytest.mark.parametrize("src", notebook_sources(), ids=lambda s: f"{s.parent.parent.name}/{s.stem}")
 def test_every_plot_has_a_title_and_axis_labels(src):
     found = []
     for kind, opts, body, line in parse(src.read_text(), str(src)):

@@ -16,10 +16,10 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from conftest import ROOT
+from conftest import ROOT, needs_bwrap
 from tools.course import sandbox as S
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed")
+pytestmark = needs_bwrap
 ROOT_USER = os.geteuid() == 0
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, needs_bwrap
 from tools import course as C
 from tools.course import sandbox as S
 from tools.course import tamper as T
@@ -265,7 +265,7 @@ class Listener:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed")
+@needs_bwrap
 # Dask's scheduler warns when another process (a second grading run) holds its dashboard port
 @pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # ... and leaks that socket

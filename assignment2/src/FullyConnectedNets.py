@@ -369,10 +369,13 @@ def plot_solvers(solvers):
     fig, axes = plt.subplots(3, 1, figsize=(15, 15))
     axes[0].set_title("Training loss")
     axes[0].set_xlabel("Iteration")
+    axes[0].set_ylabel("Loss")
     axes[1].set_title("Training accuracy")
     axes[1].set_xlabel("Epoch")
+    axes[1].set_ylabel("Accuracy")
     axes[2].set_title("Validation accuracy")
     axes[2].set_xlabel("Epoch")
+    axes[2].set_ylabel("Accuracy")
     for update_rule, s in solvers.items():
         axes[0].plot(s.loss_history, "o", label=update_rule)
         axes[1].plot(s.train_acc_history, "-o", label=update_rule)
