@@ -1,11 +1,12 @@
 # The kit's commands. Each target does its own set-up, so any of them works on a fresh clone.
 #
-#   make course     setup + data, then the instructor demo: student release of assignment 1, autograde of
-#                   a reference and an untouched submission, feedback, grade export, grade table
+#   make course     setup + data, then the instructor demo for both assignments: student releases, sandboxed
+#                   autograde (Dask LocalCluster) of a reference and an untouched submission each, feedback,
+#                   grade export, grade tables
 #   make test       setup + data + the whole test suite
 #   make setup      virtualenv in .venv, requirements, the compiled extension
 #   make data       CIFAR-10 into cs231n/datasets/ (get_datasets.sh)
-#   make results    setup + data + every assignment 1 notebook in full, with a table of accuracies and times
+#   make results    setup + data + all nine notebooks (both assignments) in full, one table of accuracies and times
 #   make notebooks  rebuild assignment*/*.ipynb from assignment*/src/*.py
 #   make bench      setup + data + the benchmarks (prints ratios; PyTorch is compared if installed)
 #   make clean      remove build products (keeps .venv, the data and course/)
