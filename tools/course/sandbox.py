@@ -39,7 +39,7 @@ ETC_FILES = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/l
              "/etc/alternatives", "/etc/mime.types", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"]
 #: Environment variables passed into the sandbox (everything else is cleared).
 ENV_KEEP = ["LANG", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "CS231N_QUICK", "OMP_NUM_THREADS",
-            "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED", "MPLBACKEND",
+            "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "MKL_NUM_THREADS", "PYTHONHASHSEED", "MPLBACKEND",
             "PYDEVD_DISABLE_FILE_VALIDATION"]
 #: First uid of the range a root grader hands out to sandboxes (one fresh uid per kernel).
 UID_BASE = 0x70000000
