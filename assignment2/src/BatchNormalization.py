@@ -34,9 +34,8 @@ if not os.path.isdir("cs231n") and os.path.isdir(os.path.join("..", "cs231n")):
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cs231n._io import save_npz
 from cs231n.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
-from cs231n.nbutils import MODE, bound, by_mode, record, setup_notebook
+from cs231n.nbutils import bound, by_mode, record, save_arrays, setup_notebook
 from cs231n.testing import linspace_array, print_mean_std, rel_error
 
 setup_notebook()
@@ -45,15 +44,6 @@ from cs231n.classifiers.fc_net import FullyConnectedNet
 from cs231n.layers import (batchnorm_backward, batchnorm_backward_alt, batchnorm_forward, layernorm_backward,
                            layernorm_forward)
 from cs231n.solver import Solver
-
-
-def save_arrays(path, **arrays):
-    """Save experiment results (``np.savez``) next to the notebook for grading, except under the autograder."""
-    if MODE == "autograde":
-        print(f"autograder: not overwriting {path}; the submitted file is graded")
-        return
-    save_npz(path, **arrays)
-    print(f"saved {path}")
 
 
 # %% [readonly id=bn-data]

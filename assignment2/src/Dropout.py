@@ -43,24 +43,14 @@ if not os.path.isdir("cs231n") and os.path.isdir(os.path.join("..", "cs231n")):
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cs231n._io import save_npz
 from cs231n.classifiers.fc_net import FullyConnectedNet
 from cs231n.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
 from cs231n.layers import dropout_backward, dropout_forward
-from cs231n.nbutils import MODE, bound, by_mode, record, setup_notebook
+from cs231n.nbutils import bound, by_mode, record, save_arrays, setup_notebook
 from cs231n.solver import Solver
 from cs231n.testing import linspace_array, rel_error
 
 setup_notebook()
-
-
-def save_arrays(path, **arrays):
-    """Save experiment results (``np.savez``) next to the notebook for grading, except under the autograder."""
-    if MODE == "autograde":
-        print(f"autograder: not overwriting {path}; the submitted file is graded")
-        return
-    save_npz(path, **arrays)
-    print(f"saved {path}")
 
 
 # %% [readonly id=do-data]
