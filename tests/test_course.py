@@ -237,3 +237,101 @@ def test_hostile_submissions(course, models, tmp_path):
     assert "h-no-show" in csv_text and "h-os-exit" in csv_text
     # grading never touched the submissions
     assert all((course / "submitted" / s / ASSIGNMENT).is_dir() for s, _, _ in cases)
+
+
+# ----------------------------------------------------------------------------------------------
+# the same table on an assignment 2 notebook (Dropout.ipynb: 12 autograded points)
+
+A2 = "assignment2"
+DROPOUT_BACKWARD = "        dx = dout * mask\n"
+
+
+def a2_hostile_cases():
+    """(student, how to break the reference submission, expected Dropout score; None: the wrong one's)."""
+    def wrong_backward(sub):  # dropout_backward ignores the mask: its own test and the net's gradients fail
+        replace_in(sub / "cs231n/layers.py", DROPOUT_BACKWARD, "        dx = dout * 1.0\n")
+
+    def test_to_pass(sub):
+        wrong_backward(sub)
+        edit_notebook(sub / "Dropout.ipynb", lambda nb: cell(nb, "do-backward").update(source="pass"))
+
+    def test_deleted(sub):
+        wrong_backward(sub)
+        edit_notebook(sub / "Dropout.ipynb", lambda nb: nb["cells"].remove(cell(nb, "do-backward")))
+
+    def skip_tag(sub):
+        wrong_backward(sub)
+        edit_notebook(sub / "Dropout.ipynb",
+                      lambda nb: cell(nb, "do-backward")["metadata"].update(tags=["skip-execution"]))
+
+    def helper_always_passes(sub):
+        wrong_backward(sub)
+        replace_in(sub / "cs231n/testing.py", '    x = np.asarray(x, dtype=np.float64)\n',
+                   '    return 0.0\n    x = np.asarray(x, dtype=np.float64)\n')
+
+    # Dropout has no solution cells and nbgrader restores locked ones, so these go in a cell of the
+    # student's own, added after the experiment's plot (nothing graded depends on what it does).
+    def add_cell_after_plot(sub, source):
+        def edit(nb):
+            at = nb["cells"].index(cell(nb, "do-experiment-plot")) + 1
+            nb["cells"].insert(at, {"cell_type": "code", "execution_count": None, "id": "student-extra",
+                                    "metadata": {}, "outputs": [], "source": source})
+        edit_notebook(sub / "Dropout.ipynb", edit)
+
+    def infinite_loop(sub):
+        add_cell_after_plot(sub, "while True:\n    pass")
+
+    def os_exit(sub):
+        add_cell_after_plot(sub, "import os\nos._exit(1)")
+
+    def missing_notebook(sub):
+        (sub / "Dropout.ipynb").unlink()
+
+    def missing_experiment(sub):  # the experiment is graded from the handed-in file, never retrained
+        (sub / "dropout_experiment.npz").unlink()
+
+    def warning_in_library(sub):
+        replace_in(sub / "cs231n/layers.py", DROPOUT_BACKWARD,
+                   DROPOUT_BACKWARD + "        import warnings\n"
+                   "        warnings.warn('a harmless warning from library code', RuntimeWarning)\n")
+
+    # Dropout.ipynb: do-forward 3, do-backward 2, do-fcn-loss 2, do-fcn-gradients 2, do-experiment 3 = 12
+    return [
+        ("h2-wrong-backward", wrong_backward, None),
+        ("h2-test-to-pass", test_to_pass, None),       # the test is restored and fails like the plain wrong one
+        ("h2-test-deleted", test_deleted, None),       # put back, fails
+        ("h2-skip-tag", skip_tag, None),               # the tag does not skip it
+        ("h2-helper-edited", helper_always_passes, None),  # testing.py comes from the release
+        ("h2-infinite-loop", infinite_loop, 12),       # that cell times out; the graded cells still run
+        ("h2-os-exit", os_exit, 9),                    # the kernel dies before do-experiment (3 points)
+        ("h2-missing-notebook", missing_notebook, 0),
+        ("h2-missing-experiment", missing_experiment, 9),  # do-experiment fails without the file
+        ("h2-warning", warning_in_library, 12),        # warnings go to stdout: full marks
+    ]
+
+
+def test_hostile_submissions_assignment2(tmp_path_factory, models):
+    course = tmp_path_factory.mktemp("course-a2")
+    rel = C.release(course, A2)
+    overlay = C.reference_overlay(A2)
+    cases = a2_hostile_cases()
+    for student, breaker, _ in cases:
+        breaker(C.make_submission(course, A2, student, rel, overlay, models_from=models))
+    C.make_submission(course, A2, "h2-honest", rel, overlay, models_from=models)
+    snapshot = {s: C._tree_digest(course / "submitted" / s / A2) for s, _, _ in cases}
+
+    students = [s for s, _, _ in cases] + ["h2-honest"]
+    notes = C.autograde(course, A2, jobs=2, notebook="Dropout", timeout=60, progress=False, students=students)
+    table = C.grade_table(course, A2)
+    print(C.format_table({s: {"Dropout": table[s]["Dropout"]} for s in sorted(notes)}, notes))
+
+    assert table["h2-honest"]["Dropout"] == (12.0, 12.0), notes["h2-honest"]
+    wrong, maximum = table["h2-wrong-backward"]["Dropout"]
+    assert maximum == 12.0 and 0 < wrong <= 8, f"the wrong dropout_backward scored {wrong}/12, expected at most 8"
+    for student, _, expected in cases:
+        expected = wrong if expected is None else expected
+        assert table[student]["Dropout"] == (expected, 12.0), f"{student}: {table[student]['Dropout']}, notes {notes[student]}"
+        assert C._tree_digest(course / "submitted" / student / A2) == snapshot[student], student
+    assert any("kernel died" in n for n in notes["h2-os-exit"]), notes["h2-os-exit"]
+    assert any("time limit" in n for n in notes["h2-infinite-loop"]), notes["h2-infinite-loop"]
+    assert any("missing notebook Dropout.ipynb" in n for n in notes["h2-missing-notebook"]), notes["h2-missing-notebook"]

@@ -1,7 +1,7 @@
 """nbgrader plug-ins used by the kit's autograder configuration."""
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import Execute, OverwriteCells
 from nbgrader.preprocessors.execute import UnresponsiveKernelError
 from traitlets import Bool, Dict
 
@@ -73,4 +73,36 @@ class TrustedExecute(RobustExecute):
                 self.log.warning("%s", note)
         finally:
             tamper.strip(nb, plan)
+        return nb, resources
+
+
+class RestoringOverwriteCells(OverwriteCells):
+    """nbgrader's OverwriteCells, putting a deleted test cell back wherever it stood.
+
+    nbgrader 0.9.6 inserts a missing grade cell after the cell that precedes it in the source
+    notebook, but looks that cell up among the submitted grade and solution cells only. When the
+    test follows a locked read-only cell (the usual "run the check" cell before a test), autograde
+    stops with a ``KeyError`` and the whole notebook scores 0. Here the cell goes after the nearest
+    earlier source cell still in the submission (any cell with a ``grade_id``), or first if none is.
+    """
+
+    def add_missing_grade_cells(self, nb, resources):
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        source_cells = source_nb.source_cells  # every cell with a grade_id, in notebook order
+        grade_cells = {cell.name: cell for cell in source_nb.grade_cells}
+        solution_ids = {cell.name for cell in source_nb.solution_cells}
+        for position, source_cell in enumerate(source_cells):
+            if source_cell.name not in grade_cells:
+                continue
+            present = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)}
+            if source_cell.name in present:
+                continue
+            self.log.warning("Missing grade cell %s encountered, adding to notebook", source_cell.name)
+            where = 0
+            for earlier in reversed(source_cells[:position]):
+                if earlier.name in present:
+                    where = present[earlier.name] + 1
+                    break
+            nb.cells.insert(where, self.missing_cell_transform(
+                source_cell, grade_cells[source_cell.name].max_score, is_solution=source_cell.name in solution_ids))
         return nb, resources

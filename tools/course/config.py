@@ -28,7 +28,8 @@ def _config_text(course, timeout, sandbox=True):
         from nbconvert.preprocessors import ClearMetadataPreprocessor
         from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
                                             SaveAutoGrades)
-        from tools.grading import TrustedExecute
+        from nbgrader.preprocessors import ClearOutput, DeduplicateIds, OverwriteKernelspec
+        from tools.grading import RestoringOverwriteCells, TrustedExecute
 
         c = get_config()
         c.CourseDirectory.root = {str(course)!r}
@@ -43,6 +44,8 @@ def _config_text(course, timeout, sandbox=True):
         c.Autograde.exclude_overwriting = {exclude!r}
         # Deleted test cells are put back (and score 0 if they fail).
         c.OverwriteCells.add_missing_cells = True
+        c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoringOverwriteCells,
+                                              CheckCellMetadata]
         # nbclient skips cells tagged with this; the default ("skip-execution") would let students skip tests.
         c.Execute.skip_cells_with_tag = {skip_tag!r}
         c.Execute.timeout = {int(timeout)}
