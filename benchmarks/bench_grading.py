@@ -32,7 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tools import course as C  # noqa: E402
-from tools.course import gradebook as G  # noqa: E402
 
 ASSIGNMENT = "assignment1"
 

@@ -56,7 +56,7 @@ def test_initial_loss_near_log_C(rng):
     assert abs(loss - np.log(10)) < 0.05
 
 
-def test_save_load_roundtrip(rng, tmp_path):
+def test_two_layer_net_save_load_roundtrip(rng, tmp_path):
     np.random.seed(4)
     model = TwoLayerNet(input_dim=8, hidden_dim=6, num_classes=4, reg=0.25)
     path = tmp_path / "sub" / "net.npz"
@@ -291,7 +291,7 @@ def _trained_fcn(normalization, keep=0.75, seed=None):
 
 
 @pytest.mark.parametrize("normalization", [None, "batchnorm", "layernorm"])
-def test_save_load_roundtrip(tmp_path, normalization):
+def test_fully_connected_net_save_load_roundtrip(tmp_path, normalization):
     model, X = _trained_fcn(normalization, seed=5)
     path = tmp_path / "fcn.npz"
     model.save(path)

@@ -14,7 +14,6 @@ import fnmatch
 import hashlib
 import os
 import secrets
-import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
