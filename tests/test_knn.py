@@ -47,6 +47,24 @@ def test_majority_vote_and_ties_to_smaller_label():
     np.testing.assert_array_equal(clf.predict_labels(dists, k=1), [4, 1])
 
 
+def test_equal_distances_pick_the_lower_index():
+    """Neighbours are the first k of a stable sort: at equal distances the lower training index wins."""
+    clf = KNearestNeighbor()
+    clf.train(np.zeros((5, 1)), np.array([3, 1, 1, 3, 3]))
+    dists = np.array([[2.0, 1.0, 1.0, 1.0, 1.0]])  # k=2: indices 1 and 2 (labels 1, 1), not 3 or 4 (3, 3)
+    np.testing.assert_array_equal(clf.predict_labels(dists, k=2), [1])
+    np.testing.assert_array_equal(clf.predict_labels(dists, k=5), [3])  # 3,1,1,3,3
+    # many ties: integer distances, every k, against the stable-argsort definition written out
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 300)
+    clf.train(np.zeros((300, 1)), y)
+    dists = rng.integers(0, 20, (40, 300)).astype(np.float64)
+    for k in (1, 2, 5, 17, 50, 299, 300):
+        nearest = np.argsort(dists, axis=1, kind="stable")[:, :k]
+        expected = [np.argmax(np.bincount(y[row])) for row in nearest]
+        np.testing.assert_array_equal(clf.predict_labels(dists, k=k), expected, err_msg=f"k={k}")
+
+
 def test_errors(knn_problem):
     clf, X_test = knn_problem
     with pytest.raises(ValueError, match="num_loops; use 0, 1 or 2"):

@@ -165,8 +165,14 @@ class KNearestNeighbor:
             # testing point, and use self.y_train to find their labels; store them in
             # closest_y. Hint: look up np.argsort.
             ### BEGIN SOLUTION
-            nearest = np.argsort(dists[i], kind="stable")[:k]
-            closest_y = self.y_train[nearest]
+            # The same neighbours as np.argsort(dists[i], kind="stable")[:k] (equal distances: the
+            # lower index first) without sorting all of them: every point closer than the k-th
+            # smallest distance, then the first points at exactly that distance.
+            row = dists[i]
+            kth = np.partition(row, k - 1)[k - 1]
+            closer = np.flatnonzero(row < kth)
+            at_kth = np.flatnonzero(row == kth)[:k - len(closer)]
+            closest_y = self.y_train[np.concatenate([closer, at_kth])]
             ### END SOLUTION
             # TODO: Find the most common label in closest_y and store it in y_pred[i].
             # Break ties by choosing the smaller label.
