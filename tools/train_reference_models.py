@@ -83,7 +83,7 @@ def features(out):
 
     # features.ipynb: HOG + 10-bin hue histogram, standardised with training statistics, bias column
     X, y, X_test, y_test = load_CIFAR10(default_cifar10_dir())
-    fns = [hog_feature, lambda img: color_histogram_hsv(img, nbin=10)]
+    fns = [hog_feature, functools.partial(color_histogram_hsv, nbin=10)]  # a partial takes the batch path
     feats = extract_features(X[:50000], fns)
     test_feats = extract_features(X_test[:1000], fns)
     tr, va, te = feats[:49000], feats[49000:], test_feats

@@ -48,13 +48,17 @@ print(X_train.shape, X_val.shape, X_test.shape)
 # For every image we compute the HOG (144 values for 32x32) and a hue histogram with
 # `num_color_bins` bins, and concatenate them. Then each feature is standardised with the mean and
 # standard deviation of the *training* features, so that all features have a similar scale, and the
-# constant 1 of the bias trick is appended. This takes about 20 seconds.
+# constant 1 of the bias trick is appended. This takes about 5 seconds: `extract_features` hands the
+# images to batch versions of the two features, a thousand at a time.
 
 # %% [readonly id=features-extract]
+from functools import partial
+
 from cs231n.features import color_histogram_hsv, extract_features, hog_feature
 
 num_color_bins = 10  # Number of bins in the color histogram
-feature_fns = [hog_feature, lambda img: color_histogram_hsv(img, nbin=num_color_bins)]
+# partial (not a lambda): extract_features then runs the batch version over many images at once
+feature_fns = [hog_feature, partial(color_histogram_hsv, nbin=num_color_bins)]
 tic = time.perf_counter()
 X_train_feats = extract_features(X_train, feature_fns, verbose=True)
 X_val_feats = extract_features(X_val, feature_fns)
