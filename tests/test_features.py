@@ -133,7 +133,7 @@ def _awkward_images(rng, n, h, w):
 
 
 @pytest.mark.parametrize("shape", [(150, 32, 32, 3), (9, 40, 24, 3), (9, 40, 24), (9, 33, 17), (5, 8, 8, 3)],
-                         ids=["32x32x3 two blocks", "40x24x3", "40x24 gray", "33x17 gray crop", "8x8x3"])
+                         ids=["32x32x3 several blocks", "40x24x3", "40x24 gray", "33x17 gray crop", "8x8x3"])
 def test_hog_features_match_per_image_and_before(rng, shape):
     """Row i of hog_features is hog_feature(imgs[i]) and the pre-batch result, exactly (same arithmetic)."""
     imgs = rng.uniform(0, 255, shape)

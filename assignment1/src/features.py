@@ -48,7 +48,7 @@ print(X_train.shape, X_val.shape, X_test.shape)
 # For every image we compute the HOG (144 values for 32x32) and a hue histogram with
 # `num_color_bins` bins, and concatenate them. Then each feature is standardised with the mean and
 # standard deviation of the *training* features, so that all features have a similar scale, and the
-# constant 1 of the bias trick is appended. This takes about 5 seconds: `extract_features` hands the
+# constant 1 of the bias trick is appended. This takes about 3 seconds: `extract_features` hands the
 # images to batch versions of the two features, a thousand at a time.
 
 # %% [readonly id=features-extract]
