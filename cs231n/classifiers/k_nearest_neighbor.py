@@ -100,7 +100,7 @@ class KNearestNeighbor:
             # points, and store the result in dists[i, :]. Do not use np.linalg.norm().
             ### BEGIN SOLUTION
             diff = self.X_train - X[i]  # (num_train, D)
-            dists[i, :] = np.sqrt(np.sum(diff * diff, axis=1))
+            dists[i, :] = np.sqrt(np.einsum("ij,ij->i", diff, diff))  # row-wise sums of squares, one pass
             ### END SOLUTION
         return dists
 
