@@ -3,6 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_grading.py [--students N] [--notebooks knn,svm] [--no-sandbox]
+                                                 [--baseline REV]
 
 Each mode grades the same N reference submissions of assignment 1 (with the reference models):
 
@@ -10,6 +11,11 @@ Each mode grades the same N reference submissions of assignment 1 (with the refe
   folder, with the CIFAR-10 batches decoded in every kernel (no cache);
 - ``dask-1`` / ``dask-2``: ``tools.course.autograde`` on a LocalCluster running 1 or 2 tasks at
   once, one task per (student, notebook), the kernels mapping the worker's float64 cache.
+
+With ``--baseline REV`` the run starts by grading the same number of submissions with the kit as it
+was at commit REV (exported into a temporary folder, on the same machine and data): that commit's own
+``bench_grading.py --modes serial``, i.e. its serial nbgrader path with its own reference code. The
+Dask path is then also compared with that, as "end to end against REV".
 
 It prints wall seconds, students per hour per core (N / wall hours / tasks at once), the
 2-worker scaling (throughput of dask-2 over dask-1), the peak resident and proportional memory of
@@ -188,6 +194,37 @@ def totals(course, students, notebooks):
     return {s: sum(table[s][nb][0] for nb in notebooks) for s in (f"ref{i}" for i in range(students))}
 
 
+def baseline_serial(rev, students, notebooks, tmp):
+    """Wall seconds of ``rev``'s own serial grading of ``students`` reference submissions (see the docstring)."""
+    dest = Path(tmp) / f"baseline-{rev}"
+    dest.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    same_ext = subprocess.run(["git", "-C", str(ROOT), "diff", "--quiet", rev, "HEAD", "--",
+                               "cs231n/im2col_cython.pyx", "setup.py"]).returncode == 0
+    built = list((ROOT / "cs231n").glob("im2col_cython*.so"))
+    if same_ext and built:
+        shutil.copy2(built[0], dest / "cs231n" / built[0].name)
+    else:
+        subprocess.run([sys.executable, "setup.py", "--quiet", "build_ext", "--inplace"], cwd=dest, check=True,
+                       capture_output=True)
+    models = ROOT / "build" / "reference_models"
+    if models.is_dir():
+        shutil.copytree(models, dest / "build" / "reference_models")
+    from cs231n.data_utils import datasets_dir
+
+    env = {**os.environ, "CS231N_DATASETS_DIR": os.path.abspath(datasets_dir())}
+    args = [sys.executable, "benchmarks/bench_grading.py", "--students", str(students), "--modes", "serial"]
+    if len(notebooks) == 1:
+        args += ["--notebooks", notebooks[0]]
+    out = subprocess.run(args, cwd=dest, env=env, check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.strip().startswith("serial done:"):
+            return float(line.split(":", 1)[1].split()[0])
+    raise RuntimeError(f"the baseline's bench_grading.py printed no 'serial done' line:\n{out[-2000:]}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=2)
@@ -195,6 +232,8 @@ def main():
                     help="comma-separated notebooks to grade (default: all of assignment 1)")
     ap.add_argument("--no-sandbox", action="store_true")
     ap.add_argument("--modes", default="serial,dask-1,dask-2")
+    ap.add_argument("--baseline", metavar="REV",
+                    help="also grade with the kit at commit REV (its serial path) and compare end to end")
     args = ap.parse_args()
     notebooks = args.notebooks.split(",")
     if len(notebooks) not in (1, len(C.ASSIGNMENTS[ASSIGNMENT]["notebooks"])):
@@ -217,6 +256,11 @@ def main():
         print("per-task fixed costs, measured alone (best of 3):")
         for k, v in overheads(uncached, args.no_sandbox).items():
             print(f"  {k:<32} {v:6.2f} s")
+        baseline = None
+        if args.baseline:
+            baseline = baseline_serial(args.baseline, args.students, notebooks, base)
+            print(f"  baseline {args.baseline} serial done: {baseline:.0f} s wall, load average "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
         course = prepare(base, args.students, models)
         rows = {}
         for mode in args.modes.split(","):
@@ -243,6 +287,12 @@ def main():
         if "serial" in rows and "dask-1" in rows:
             s, d = rows["serial"], rows["dask-1"]
             print(f"\ndask-1 vs serial per core: {d['sph'] / s['sph']:.2f}x by wall time (target 2x)")
+        if baseline is not None:
+            b_sph = args.students / (baseline / 3600)
+            print(f"baseline {args.baseline} serial: {baseline:.0f} s wall, {b_sph:.1f} students/h/core")
+            if "dask-1" in rows:
+                print(f"dask-1 vs {args.baseline} serial per core, end to end: "
+                      f"{rows['dask-1']['sph'] / b_sph:.2f}x (target 2x)")
         if "dask-1" in rows and "dask-2" in rows:
             print(f"2-worker scaling: {rows['dask-2']['sph'] * 2 / rows['dask-1']['sph']:.2f}x the 1-worker "
                   f"throughput (target >= 1.8x)")
