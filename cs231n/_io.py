@@ -8,6 +8,20 @@ import tempfile
 import numpy as np
 
 
+def _umask():
+    """The process's umask, read without changing it (os.umask would, for a moment, in every thread)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read it by setting it
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_open(path, mode="wb"):
     """Open a temporary file beside ``path`` for writing; rename it onto ``path`` on success."""
@@ -16,6 +30,7 @@ def atomic_open(path, mode="wb"):
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
+        os.chmod(fd, 0o666 & ~_umask())  # mkstemp makes it 0600; open() would give 0666 less the umask
         with os.fdopen(fd, mode) as f:
             yield f
         os.replace(tmp, path)

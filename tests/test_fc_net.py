@@ -2,6 +2,8 @@
 the reference doc), gradients in float64 for every normalization and dropout setting, the
 0.5*reg convention, dtypes, save/load (architecture and batchnorm running statistics) and the
 errors for bad input and bad files."""
+import os
+
 import numpy as np
 import pytest
 
@@ -70,6 +72,15 @@ def test_two_layer_net_save_load_roundtrip(rng, tmp_path):
     with pytest.raises(ValueError, match=r"net.npz holds a TwoLayerNet with hidden_dim=6; this model has hidden_dim=7"):
         TwoLayerNet(input_dim=8, hidden_dim=7, num_classes=4).load(path)
     assert not list(path.parent.glob(".*tmp"))  # the atomic write left no temporary file
+    old = os.umask(0o027)
+    try:  # the permissions a plain open() would give (mkstemp alone gives 0600)
+        model.save(path)
+        assert oct(path.stat().st_mode & 0o777) == "0o640"
+        os.umask(0o022)
+        model.save(path)
+        assert oct(path.stat().st_mode & 0o777) == "0o644"
+    finally:
+        os.umask(old)
     built = TwoLayerNet.from_file(path)  # sizes read from the file
     assert built.params["W1"].shape == (8, 6) and built.reg == 0.25
     np.testing.assert_array_equal(built.loss(X), model.loss(X))
