@@ -218,6 +218,21 @@ def test_cli_refuses_without_bwrap_and_warns_with_no_sandbox(tmp_path):
 
     with pytest.raises(SystemExit):
         cli.main(["autograde", "--help"])
+    # the demo refuses the same way, and --no-sandbox reaches its autograde runs
+    res = subprocess.run([sys.executable, "-m", "tools.course", "demo", "--course-dir", str(tmp_path / "course")],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1 and "grading refused" in res.stderr
+
+
+def test_demo_passes_no_sandbox_on(tmp_path, monkeypatch, capsys):
+    from tools.course import cli
+
+    seen = {}
+    monkeypatch.setattr(cli, "demo", lambda course, jobs, assignments=None, sandbox=True: seen.update(
+        sandbox=sandbox, assignments=assignments) or 0)
+    assert cli.main(["demo", "--course-dir", str(tmp_path / "c"), "--no-sandbox", "--assignment", "assignment1"]) == 0
+    assert seen == {"sandbox": False, "assignments": ["assignment1"]}
+    assert "sandbox" in capsys.readouterr().err.lower()  # the unsandboxed warning
 
 
 # ----------------------------------------------------------------------------------------------

@@ -53,11 +53,11 @@ def _reference_models(models, assignments):
             raise CourseError(f"tools/train_reference_models.py did not write {', '.join(still)} into {models}")
 
 
-def demo(course, jobs=None, models=None, assignments=None):
+def demo(course, jobs=None, models=None, assignments=None, sandbox=True):
     """What ``make course`` runs, for each assignment (default: all): the student release, a reference
     submission (solutions and trained models) and the untouched release autograded, feedback, the grade
     export and one grade table per assignment. Returns 0 if every reference submission has full marks
-    and every untouched one zero, else 1."""
+    and every untouched one zero, else 1. ``sandbox=False`` grades without the sandbox (``--no-sandbox``)."""
     assignments = list(assignments or ASSIGNMENTS)
     releases = {}
     for assignment in assignments:
@@ -72,7 +72,7 @@ def demo(course, jobs=None, models=None, assignments=None):
         make_submission(course, assignment, "reference", rel, reference_overlay(assignment), models_from=models)
         make_submission(course, assignment, "untouched", rel)
         print(f"== autograde {assignment}")
-        notes[assignment] = autograde(course, assignment, jobs=jobs)
+        notes[assignment] = autograde(course, assignment, jobs=jobs, sandbox=sandbox)
         print(f"== feedback {assignment}")
         print(f"feedback in {feedback(course, assignment)}")
     csv_path = export(course)
