@@ -209,6 +209,15 @@ def _run_nbgrader(course, args, limit):
     env.setdefault("CS231N_DATASETS_DIR", str(ROOT / "cs231n" / "datasets"))
     env.pop("JPY_PARENT_PID", None)
     log = course / "nbgrader.log"
+    if os.environ.get("CS231N_NBGRADER_SERVER", "1") != "0":
+        from .nbgrader_server import ServerDied, shared_server
+
+        server = shared_server()
+        if server is not None:
+            try:
+                return _run_on_server(server, course, args, env, log, limit)
+            except ServerDied:
+                pass  # grade with a plain subprocess below
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
@@ -226,6 +235,31 @@ def _run_nbgrader(course, args, limit):
                 except (ProcessLookupError, PermissionError):
                     pass
     return rc, log.read_text(errors="replace")
+
+
+def _run_on_server(server, course, args, env, log, limit):
+    """``_run_nbgrader`` on the worker's pre-started nbgrader (tools/course/nbgrader_server.py)."""
+    from .nbgrader_server import ServerDied
+    pid = server.start_run(course, args, env, log)
+    try:
+        rc = server.wait(pid, timeout=limit)
+    except BaseException:
+        _killpg(pid)
+        raise
+    _killpg(pid)  # past the limit: nbgrader and its kernel (and sandbox); else a kernel left behind
+    if rc is None:
+        try:
+            server.wait(pid, timeout=30)  # reaped by the server
+        except ServerDied:
+            pass
+    return rc, log.read_text(errors="replace")
+
+
+def _killpg(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _read_scores(db_path, assignment, student, notebook):
