@@ -1,8 +1,12 @@
-"""The fast-layer benchmark runs to the end and prints its whole report (it is not run for its
-figures here: speed is measured by `make bench`, never asserted in tests)."""
+"""The benchmarks run to the end and print their whole reports (they are not run for their figures
+here: speed is measured by `make bench` and `benchmarks/bench_grading.py`, never asserted in tests)."""
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from conftest import needs_bwrap
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,3 +58,24 @@ def test_bench_assignment2_peak_memory_is_each_run_s_own():
     del big
     assert child.returncode == 0, child.stderr
     assert int(child.stdout) < 200 * 2 ** 20, int(child.stdout) / 2 ** 20
+
+
+@needs_bwrap
+def test_bench_grading_runs_against_an_old_kit(cifar10_dir):
+    """One notebook, the Dask path with one worker, and the kit as it was when the Dask grading issue
+    was filed (f08507a: no sandbox, no cache, one tools/course.py), driven by the benchmark's own
+    baseline driver; every mode must give the reference submission the same full score."""
+    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", "f08507a^{commit}"]).returncode != 0:
+        pytest.skip("a shallow clone: commit f08507a is not in this repository's history")
+    res = subprocess.run([sys.executable, "benchmarks/bench_grading.py", "--students", "1", "--notebooks", "svm",
+                          "--modes", "dask-1", "--baseline", "f08507a"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=900)
+    out = res.stdout
+    assert res.returncode == 0, f"exit {res.returncode}\n{out}\n{res.stderr[-3000:]}"
+    lines = out.splitlines()
+    done = [line for line in lines if "baseline f08507a serial done:" in line]
+    assert len(done) == 1 and done[0].endswith("scores [17.0]"), out
+    row = [line for line in lines if line.split()[:1] == ["dask-1"] and line.split()[1].isdigit()]
+    assert len(row) == 1 and row[0].endswith("[17.0]"), out
+    assert any(line.startswith("dask-1 vs f08507a serial per core, end to end: ") for line in lines), out
+    assert "same scores in every mode: True" in out, out
