@@ -320,3 +320,44 @@ def test_a_cell_past_its_time_limit_is_interrupted(tmp_path):
                    resources={"metadata": {"path": str(folder)}}).execute()
     assert any(o.get("ename") == "KeyboardInterrupt" for o in nb.cells[0].outputs), nb.cells[0].outputs
     assert "still alive" in nb.cells[1].outputs[0]["text"]
+
+
+def test_kernels_get_the_prebuilt_font_list(tmp_path, monkeypatch):
+    """matplotlib's font list is built once per interpreter and bound read-only into each kernel's /tmp."""
+    monkeypatch.setattr(S, "FONT_CACHE_ROOT", tmp_path / "cache")
+    python = sys.executable
+    path = S.font_list(python, S.python_paths())
+    assert path is not None and Path(path).name.startswith("fontlist-v"), path
+    built = Path(path).stat().st_mtime_ns
+    assert S.font_list(python, S.python_paths()) == path and Path(path).stat().st_mtime_ns == built  # not rebuilt
+    assert not list((tmp_path / "cache").glob(".building-*"))
+    out, _ = _run(_folder(tmp_path), textwrap.dedent("""
+        import os
+        print("config", os.environ["MPLCONFIGDIR"], sorted(os.listdir(os.environ["MPLCONFIGDIR"])))
+        import matplotlib.font_manager as fm
+        print("fonts", len(fm.fontManager.ttflist) > 0)
+        open(os.path.join(os.environ["MPLCONFIGDIR"], "scratch"), "w").write("x")  # the folder stays writable
+        print("writable")
+        """))
+    assert f"config /tmp/.matplotlib ['{Path(path).name}']" in out, out
+    assert "fonts True" in out and "writable" in out, out
+
+
+def test_a_font_list_naming_unseen_fonts_is_not_used(tmp_path):
+    """A list naming a font outside /usr and the bound folders is ignored (the kernel builds its own)."""
+    import hashlib
+    import json
+
+    python = sys.executable
+    folder = tmp_path / f"matplotlib-{hashlib.sha256(os.path.abspath(python).encode()).hexdigest()[:16]}"
+    folder.mkdir()
+    listing = {"ttflist": [{"fname": "fonts/ttf/DejaVuSans.ttf"}, {"fname": "/usr/share/fonts/x.ttf"}],
+               "afmlist": []}
+    (folder / "fontlist-v9.json").write_text(json.dumps(listing))
+    assert S.font_list(python, [], root=tmp_path) == str(folder / "fontlist-v9.json")
+    listing["afmlist"].append({"fname": "/home/someone/.fonts/y.afm"})
+    (folder / "fontlist-v9.json").write_text(json.dumps(listing))
+    assert S.font_list(python, [], root=tmp_path) is None
+    assert S.font_list(python, ["/home/someone"], root=tmp_path) == str(folder / "fontlist-v9.json")
+    (folder / "fontlist-v9.json").write_text("{not json")
+    assert S.font_list(python, [], root=tmp_path) is None

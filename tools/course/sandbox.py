@@ -21,6 +21,8 @@ by rlimits, and the whole kernel by a wall-clock limit (the per-cell limit is nb
 Everything is configured through traits, so the generated ``nbgrader_config.py`` sets it up the
 same way on the instructor's machine and on a cluster worker (see :func:`config_lines`).
 """
+import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -66,6 +68,60 @@ os.execv(sys.argv[3], sys.argv[3:])
 
 
 _KERNEL = "import sys; from ipykernel import kernelapp; sys.path.insert(0, ''); kernelapp.launch_new_instance()"
+
+
+#: Where the prebuilt matplotlib font lists live, one folder per interpreter (see :func:`font_list`).
+FONT_CACHE_ROOT = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cs231n"
+
+
+def font_list(python, visible, root=None):
+    """matplotlib's font list (``fontlist-v*.json``) for the kernels of ``python``, or None.
+
+    A kernel's ``MPLCONFIGDIR`` is its private ``/tmp/.matplotlib``, empty at start, so every
+    kernel's first ``import matplotlib.pyplot`` scanned the system's fonts to rebuild the list (about
+    0.2 s of every graded notebook). The list is built once per interpreter here, in
+    ``root/matplotlib-<digest of the interpreter's path>/``, by a child importing
+    ``matplotlib.font_manager`` (in a temporary folder renamed into place, so concurrent graders
+    never see half a file), and the kernel manager binds it read-only into each kernel's
+    ``/tmp/.matplotlib``. A matplotlib upgrade changes the file name and the kernels rebuild their
+    own, as before; delete the folder to refresh it.
+
+    Returns None (the kernel then builds its own, as before) when matplotlib is missing or the list
+    names a font outside ``/usr`` and the folders in ``visible``: the kernel could not open it.
+    """
+    root = Path(root or FONT_CACHE_ROOT)
+    folder = root / f"matplotlib-{hashlib.sha256(os.path.abspath(python).encode()).hexdigest()[:16]}"
+    if not folder.is_dir():
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            build = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+        except OSError:
+            return None
+        try:
+            subprocess.run([python, "-I", "-c", "import matplotlib.font_manager"], cwd=build, timeout=300,
+                           env={"MPLCONFIGDIR": str(build), "HOME": str(build), "PATH": "/usr/bin:/bin"},
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            build.chmod(0o755)
+            for f in build.iterdir():
+                f.chmod(0o644)
+            build.rename(folder)
+        except (OSError, subprocess.SubprocessError):
+            pass  # another grader got there first, or no matplotlib
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+    lists = sorted(folder.glob("fontlist-v*.json"))
+    if not lists:
+        return None
+    try:
+        fonts = json.loads(lists[-1].read_text())
+        names = [f["fname"] for key in ("ttflist", "afmlist") for f in fonts[key]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    allowed = [Path("/usr"), *(Path(v) for v in visible)]
+    for name in names:  # relative names are inside matplotlib's own mpl-data folder
+        if os.path.isabs(name) and not any(Path(name).is_relative_to(a) for a in allowed):
+            return None
+    return str(lists[-1])
 
 
 class SandboxUnavailable(RuntimeError):
@@ -118,7 +174,7 @@ def _base_args():
 
 
 def sandbox_command(cmd, *, workdir, private_dir, readonly=(), readonly_over=(), env=None, uid=None,
-                    limits=None, bwrap="bwrap", tmp_size=DEFAULT_TMP_SIZE):
+                    limits=None, bwrap="bwrap", tmp_size=DEFAULT_TMP_SIZE, tmp_files=()):
     """The bwrap command line that runs ``cmd`` (a list) in the sandbox.
 
     Parameters
@@ -139,6 +195,9 @@ def sandbox_command(cmd, *, workdir, private_dir, readonly=(), readonly_over=(),
         Drop to this uid (and gid) before the command; only possible when started as root.
     limits : dict of str to int
         rlimits by ``resource`` name (``RLIMIT_AS``...), set inside, soft = hard.
+    tmp_files : sequence of (str, str)
+        (source file, path relative to ``/tmp``) pairs bound read-only into the private ``/tmp``; the
+        folders made for them are writable by everyone (sticky), like ``/tmp``.
     """
     args = [bwrap, *_base_args(), "--size", str(int(tmp_size)), "--perms", "1777", "--tmpfs", "/tmp"]
     # bwrap makes the missing parents of a mount point private (0700); the kernel's uid must pass them.
@@ -152,6 +211,11 @@ def sandbox_command(cmd, *, workdir, private_dir, readonly=(), readonly_over=(),
     args += ["--bind", workdir, workdir, "--bind", private_dir, private_dir]
     for src, dest in readonly_over:
         args += ["--ro-bind", src, dest]
+    for src, rel in tmp_files:
+        dest = Path("/tmp", rel)
+        for folder in reversed(dest.parents[:-2]):  # below /tmp
+            args += ["--perms", "1777", "--dir", str(folder)]
+        args += ["--ro-bind", src, str(dest)]
     if uid is not None:
         # Root outside: no user namespace, so that the kernel can become a real unprivileged uid.
         args = [a for a in args if a != "--unshare-all"]
@@ -239,11 +303,14 @@ class SandboxedKernelManager(AsyncKernelManager):
                 if Path(ext).is_file() and not dest.exists():
                     self._made_mountpoints.append(dest)
                     over.append((str(Path(ext).resolve()), str(dest)))
+        fonts = font_list(cmd[0], readonly)
+        tmp_files = [(fonts, f".matplotlib/{Path(fonts).name}")] if fonts else []
         limits = {"RLIMIT_AS": self.memory_limit, "RLIMIT_NPROC": self.process_limit,
                   "RLIMIT_FSIZE": self.file_size_limit, "RLIMIT_CPU": int(self.total_time), "RLIMIT_CORE": 0}
         return sandbox_command(cmd, workdir=cwd, private_dir=self._sandbox_dir, readonly=readonly,
                                readonly_over=over, env=env, uid=self._sandbox_uid, limits=limits,
-                               bwrap=shutil.which(self.bwrap) or self.bwrap, tmp_size=self.tmp_size)
+                               bwrap=shutil.which(self.bwrap) or self.bwrap, tmp_size=self.tmp_size,
+                               tmp_files=tmp_files)
 
     async def _async_post_start_kernel(self, **kw):
         await super()._async_post_start_kernel(**kw)
@@ -334,4 +401,4 @@ def warn_unsandboxed(stream=None):
 
 
 __all__ = ["SandboxedKernelManager", "SandboxUnavailable", "check_available", "sandbox_command", "config_lines",
-           "extension_files", "files_for", "python_paths", "warn_unsandboxed"]
+           "extension_files", "files_for", "font_list", "python_paths", "warn_unsandboxed"]
