@@ -343,21 +343,36 @@ def test_kernels_get_the_prebuilt_font_list(tmp_path, monkeypatch):
     assert "fonts True" in out and "writable" in out, out
 
 
-def test_a_font_list_naming_unseen_fonts_is_not_used(tmp_path):
-    """A list naming a font outside /usr and the bound folders is ignored (the kernel builds its own)."""
-    import hashlib
+def test_a_font_list_naming_unseen_or_missing_fonts_is_not_used(tmp_path):
+    """A list naming a font outside /usr, mpl-data and the bound folders is ignored (the kernel builds
+    its own); one naming a font file that is gone is removed, to be built again."""
     import json
 
-    python = sys.executable
-    folder = tmp_path / f"matplotlib-{hashlib.sha256(os.path.abspath(python).encode()).hexdigest()[:16]}"
-    folder.mkdir()
-    listing = {"ttflist": [{"fname": "fonts/ttf/DejaVuSans.ttf"}, {"fname": "/usr/share/fonts/x.ttf"}],
-               "afmlist": []}
-    (folder / "fontlist-v9.json").write_text(json.dumps(listing))
-    assert S.font_list(python, [], root=tmp_path) == str(folder / "fontlist-v9.json")
-    listing["afmlist"].append({"fname": "/home/someone/.fonts/y.afm"})
-    (folder / "fontlist-v9.json").write_text(json.dumps(listing))
-    assert S.font_list(python, [], root=tmp_path) is None
-    assert S.font_list(python, ["/home/someone"], root=tmp_path) == str(folder / "fontlist-v9.json")
-    (folder / "fontlist-v9.json").write_text("{not json")
-    assert S.font_list(python, [], root=tmp_path) is None
+    root = tmp_path / "cache"
+    path = Path(S.font_list(sys.executable, [], root=root))
+    folder = path.parent
+    data = Path((folder / "mpl-data").read_text())
+    assert (data / "fonts").is_dir(), data
+    good = json.loads(path.read_text())
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    (fonts / "y.afm").write_text("")
+
+    def listing(extra):
+        changed = json.loads(json.dumps(good))
+        changed["afmlist"].append({"fname": str(extra)})
+        path.write_text(json.dumps(changed))
+
+    listing(fonts / "y.afm")
+    assert S.font_list(sys.executable, [], root=root) is None  # outside what the sandbox binds
+    assert S.font_list(sys.executable, [str(fonts)], root=root) == str(path)
+    listing(fonts / "gone.afm")
+    assert S.font_list(sys.executable, [str(fonts)], root=root) is None
+    assert not folder.exists()  # stale: removed
+    assert S.font_list(sys.executable, [], root=root) == str(path)  # built again
+    def names(fonts):
+        return sorted(f["fname"] for key in ("ttflist", "afmlist") for f in fonts[key])
+
+    assert names(json.loads(path.read_text())) == names(good)
+    path.write_text("{not json")
+    assert S.font_list(sys.executable, [], root=root) is None

@@ -80,48 +80,63 @@ def font_list(python, visible, root=None):
     A kernel's ``MPLCONFIGDIR`` is its private ``/tmp/.matplotlib``, empty at start, so every
     kernel's first ``import matplotlib.pyplot`` scanned the system's fonts to rebuild the list (about
     0.2 s of every graded notebook). The list is built once per interpreter here, in
-    ``root/matplotlib-<digest of the interpreter's path>/``, by a child importing
-    ``matplotlib.font_manager`` (in a temporary folder renamed into place, so concurrent graders
-    never see half a file), and the kernel manager binds it read-only into each kernel's
-    ``/tmp/.matplotlib``. A matplotlib upgrade changes the file name and the kernels rebuild their
-    own, as before; delete the folder to refresh it.
+    ``root/matplotlib-<digest>/`` (the digest of the interpreter's path and of when that path was
+    made, so a recreated venv gets a new list), by a child importing ``matplotlib.font_manager``
+    (in a temporary folder renamed into place, so concurrent graders never see half a file), and the
+    kernel manager binds it read-only into each kernel's ``/tmp/.matplotlib``. A matplotlib upgrade
+    changes the file name, and the kernels rebuild their own as before.
 
     Returns None (the kernel then builds its own, as before) when matplotlib is missing or the list
-    names a font outside ``/usr`` and the folders in ``visible``: the kernel could not open it.
+    names a font outside ``/usr`` and the folders in ``visible`` (the kernel could not open it), or
+    a font file that is gone (the folder is then removed, to be built again next time).
     """
     root = Path(root or FONT_CACHE_ROOT)
-    folder = root / f"matplotlib-{hashlib.sha256(os.path.abspath(python).encode()).hexdigest()[:16]}"
+    try:
+        made = os.lstat(python).st_mtime_ns
+    except OSError:
+        return None
+    folder = root / f"matplotlib-{hashlib.sha256(f'{os.path.abspath(python)}:{made}'.encode()).hexdigest()[:16]}"
     if not folder.is_dir():
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            build = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
-        except OSError:
-            return None
-        try:
-            subprocess.run([python, "-I", "-c", "import matplotlib.font_manager"], cwd=build, timeout=300,
-                           env={"MPLCONFIGDIR": str(build), "HOME": str(build), "PATH": "/usr/bin:/bin"},
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            build.chmod(0o755)
-            for f in build.iterdir():
-                f.chmod(0o644)
-            build.rename(folder)
-        except (OSError, subprocess.SubprocessError):
-            pass  # another grader got there first, or no matplotlib
-        finally:
-            shutil.rmtree(build, ignore_errors=True)
+        _build_font_list(python, root, folder)
     lists = sorted(folder.glob("fontlist-v*.json"))
     if not lists:
         return None
     try:
+        data = Path((folder / "mpl-data").read_text())
         fonts = json.loads(lists[-1].read_text())
-        names = [f["fname"] for key in ("ttflist", "afmlist") for f in fonts[key]]
+        names = [Path(f["fname"]) for key in ("ttflist", "afmlist") for f in fonts[key]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    allowed = [Path("/usr"), *(Path(v) for v in visible)]
-    for name in names:  # relative names are inside matplotlib's own mpl-data folder
-        if os.path.isabs(name) and not any(Path(name).is_relative_to(a) for a in allowed):
-            return None
+    allowed = [Path("/usr"), data, *(Path(v) for v in visible)]
+    files = [data / name for name in names]  # relative names are inside matplotlib's mpl-data folder
+    if not all(any(f.is_relative_to(a) for a in allowed) for f in files):
+        return None
+    if not all(f.is_file() for f in files):
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
     return str(lists[-1])
+
+
+def _build_font_list(python, root, folder):
+    """Build ``folder`` (see :func:`font_list`): the font list and the path of the mpl-data folder."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        build = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+    except OSError:
+        return
+    code = "import pathlib, matplotlib, matplotlib.font_manager; pathlib.Path('mpl-data').write_text(matplotlib.get_data_path())"
+    try:
+        subprocess.run([python, "-I", "-c", code], cwd=build, timeout=300,
+                       env={"MPLCONFIGDIR": str(build), "HOME": str(build), "PATH": "/usr/bin:/bin"},
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        build.chmod(0o755)
+        for f in build.iterdir():
+            f.chmod(0o644)
+        build.rename(folder)
+    except (OSError, subprocess.SubprocessError):
+        pass  # another grader got there first, or no matplotlib
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
 
 
 class SandboxUnavailable(RuntimeError):
