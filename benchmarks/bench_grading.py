@@ -19,15 +19,22 @@ data): that commit's serial nbgrader path with its own release, reference code a
 REV". Several revisions, comma-separated, are graded one after the other. ``f08507a`` is the kit on
 the day the Dask grading issue was filed ("today's serial path" in its text).
 
-It prints wall seconds, students per hour per core (N / wall hours / tasks at once), the
-2-worker scaling (throughput of dask-2 over dask-1), the peak resident and proportional memory of
-any one grading kernel, and the per-task overheads measured alone: nbgrader's start, a kernel's
+Each mode and each baseline runs in its own process, confined with ``taskset`` to the cores it is
+counted for (``--no-pin`` to let it use them all): one for ``serial``, ``dask-1`` and the baselines,
+two for ``dask-2``. Unconfined, a "one core" run borrows the other core of this 2-core machine for
+the multithreaded BLAS of an unsandboxed kernel (the sandbox sets ``OPENBLAS_NUM_THREADS=1``) or for
+the coordinator's and nbgrader's own work, and "per core" would flatter it.
+
+It prints wall seconds, students per hour per core (N / wall hours / cores counted), the busy CPU
+seconds of the whole machine during the run (``/proc/stat``) and students per CPU hour, the 2-worker
+scaling (throughput of dask-2 over dask-1), the peak memory of any one grading kernel (its own,
+resident, proportional), and the per-task overheads measured alone: nbgrader's start, a kernel's
 start, CIFAR-10 loading with and without the cache, a sandbox start. All ratios come from this one
-run. The machine may be shared: the CPU column is the fairer comparison then.
+run, on an otherwise idle machine (the CPU figures count everything the machine did).
 """
 import argparse
+import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -44,10 +51,24 @@ from tools import course as C  # noqa: E402
 ASSIGNMENT = "assignment1"
 
 
-def children_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    s = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime + s.ru_utime + s.ru_stime
+def machine_cpu():
+    """Busy CPU seconds of the whole machine so far (``/proc/stat``: everything but idle and iowait).
+
+    Sandboxed kernels run in their own PID namespace and are killed, not waited for, so their CPU
+    time never reaches ``RUSAGE_CHILDREN``; on an otherwise idle machine the machine's own count is
+    the grading's.
+    """
+    with open("/proc/stat") as f:
+        user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in f.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def pinned(cmd, cores, pin):
+    """``cmd`` run on the first ``cores`` CPUs of this process's set (``taskset``), with ``pin``."""
+    if not pin:
+        return cmd
+    cpus = sorted(os.sched_getaffinity(0))[:cores]
+    return ["taskset", "-c", ",".join(map(str, cpus)), *cmd]
 
 
 class KernelMemory:
@@ -206,6 +227,18 @@ def run_dask(course, jobs, notebooks, sandbox):
     return C.autograde(course, ASSIGNMENT, jobs=jobs, force=True, progress=False, sandbox=sandbox, outcome=True)
 
 
+def run_mode(mode, course, students, notebooks, uncached, sandbox):
+    """Grade in ``mode`` in this process (see ``--run-mode``); a dict of the figures."""
+    with KernelMemory() as mem:
+        cpu0, t0 = machine_cpu(), time.perf_counter()
+        if mode == "serial":
+            run_serial(course, students, notebooks, uncached)
+        else:
+            run_dask(course, int(mode.split("-")[1]), notebooks, sandbox)
+        wall, cpu = time.perf_counter() - t0, machine_cpu() - cpu0
+    return dict(wall=wall, cpu=cpu, rss=mem.rss, pss=mem.pss, anon=mem.anon, scores=totals(course, students, notebooks))
+
+
 def totals(course, students, notebooks):
     table = C.grade_table(course, ASSIGNMENT)
     return {s: sum(table[s][nb][0] for nb in notebooks) for s in (f"ref{i}" for i in range(students))}
@@ -226,20 +259,27 @@ for i in range(students):
     C.make_submission(course, "assignment1", f"ref{i}", release, C.reference_overlay("assignment1"),
                       models_from=models)
 C.write_config(course)
-start = time.perf_counter()
+
+def machine_cpu():
+    with open("/proc/stat") as f:
+        user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in f.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+start, cpu = time.perf_counter(), machine_cpu()
 for i in range(students):
     args = ["autograde", "assignment1", f"--student=ref{i}", "--force"]
     if len(notebooks) == 1:
         args.append(f"--notebook={notebooks[0]}")
     C.nbgrader(course, *args, check=False)
 print(f"serial done: {time.perf_counter() - start}")
+print(f"machine cpu: {machine_cpu() - cpu}")
 table = C.grade_table(course, "assignment1")
 for s in sorted(table):
     print(f"score {s}: {sum(v[0] for nb, v in table[s].items() if nb in notebooks)}")
 """
 
 
-def baseline_serial(rev, students, notebooks, tmp, uncached):
+def baseline_serial(rev, students, notebooks, tmp, uncached, pin=True):
     """Grade ``students`` reference submissions with the kit as it was at ``rev``, on its serial path.
 
     The revision is exported with ``git archive`` into ``tmp`` (its compiled extension built there,
@@ -247,7 +287,8 @@ def baseline_serial(rev, students, notebooks, tmp, uncached):
     and the same uncached CIFAR-10 folder as the ``serial`` mode; the reference submissions carry that
     revision's own trained models when it has them. Works for any revision whose ``tools.course``
     has ``release``, ``make_submission``, ``reference_overlay``, ``write_config``, ``nbgrader`` and
-    ``grade_table`` (every one since the course tools were written). Returns (wall seconds, scores).
+    ``grade_table`` (every one since the course tools were written). With ``pin``, everything it
+    starts runs on one core. Returns (wall seconds, busy CPU seconds of the machine, scores).
     """
     dest = Path(tmp) / f"baseline-{rev}"
     dest.mkdir()
@@ -266,19 +307,22 @@ def baseline_serial(rev, students, notebooks, tmp, uncached):
     if not all((models / m).exists() for m in C.ASSIGNMENTS[ASSIGNMENT]["models"]):
         models = ROOT / ASSIGNMENT
     env = {**os.environ, "CS231N_DATASETS_DIR": str(uncached)}
-    res = subprocess.run([sys.executable, "-c", BASELINE_DRIVER, str(Path(tmp) / f"course-{rev}"), str(students),
-                          ",".join(notebooks), str(models)], cwd=dest, env=env, capture_output=True, text=True)
-    wall, scores = None, {}
+    res = subprocess.run(pinned([sys.executable, "-c", BASELINE_DRIVER, str(Path(tmp) / f"course-{rev}"),
+                                 str(students), ",".join(notebooks), str(models)], 1, pin),
+                         cwd=dest, env=env, capture_output=True, text=True)
+    wall, cpu, scores = None, None, {}
     for line in res.stdout.splitlines():
         if line.startswith("serial done:"):
             wall = float(line.split(":", 1)[1])
+        elif line.startswith("machine cpu:"):
+            cpu = float(line.split(":", 1)[1])
         elif line.startswith("score "):
             who, _, total = line[len("score "):].partition(": ")
             scores[who] = float(total)
     if res.returncode != 0 or wall is None:
         raise RuntimeError(f"grading with the kit at {rev} failed (exit {res.returncode}):\n"
                            f"{(res.stdout + res.stderr)[-3000:]}")
-    return wall, scores
+    return wall, cpu, scores
 
 
 def main():
@@ -290,10 +334,22 @@ def main():
     ap.add_argument("--modes", default="serial,dask-1,dask-2")
     ap.add_argument("--baseline", metavar="REV[,REV...]",
                     help="also grade with the kit at these commits (their serial path) and compare end to end")
+    ap.add_argument("--no-pin", dest="pin", action="store_false",
+                    help="do not confine each run to the cores it is counted for (taskset)")
+    ap.add_argument("--run-mode", help=argparse.SUPPRESS)  # internal: one mode, in this process
+    ap.add_argument("--course", help=argparse.SUPPRESS)
+    ap.add_argument("--uncached", help=argparse.SUPPRESS)
     args = ap.parse_args()
     notebooks = args.notebooks.split(",")
     if len(notebooks) not in (1, len(C.ASSIGNMENTS[ASSIGNMENT]["notebooks"])):
         ap.error("--notebooks takes one notebook or all of them")
+    if args.run_mode:
+        r = run_mode(args.run_mode, Path(args.course), args.students, notebooks, Path(args.uncached),
+                     not args.no_sandbox)
+        print("result: " + json.dumps(r))
+        return 0
+    if args.pin and shutil.which("taskset") is None:
+        ap.error("taskset (util-linux) is needed to confine each run to its cores; or pass --no-pin")
     models = ROOT / "build" / "reference_models"
     if not all((models / m).exists() for m in C.ASSIGNMENTS[ASSIGNMENT]["models"]):
         models = ROOT / ASSIGNMENT  # the models the reference notebooks saved
@@ -312,46 +368,57 @@ def main():
         print("per-task fixed costs, measured alone (best of 3):")
         for k, v in overheads(uncached, args.no_sandbox).items():
             print(f"  {k:<32} {v:6.2f} s")
+        if args.pin:
+            print("each run is confined with taskset to the cores it is counted for: serial, dask-1 and the "
+                  "baselines one core, dask-2 two")
         baselines = {}
         for rev in filter(None, (args.baseline or "").split(",")):
-            wall, scores = baseline_serial(rev, args.students, notebooks, base, uncached)
-            baselines[rev] = wall
-            print(f"  baseline {rev} serial done: {wall:.0f} s wall, load average {os.getloadavg()[0]:.1f}, "
-                  f"scores {sorted(set(scores.values()))}", flush=True)
+            wall, cpu, scores = baseline_serial(rev, args.students, notebooks, base, uncached, args.pin)
+            baselines[rev] = (wall, cpu)
+            print(f"  baseline {rev} serial done: {wall:.0f} s wall, {cpu:.0f} CPU s, load average "
+                  f"{os.getloadavg()[0]:.1f}, scores {sorted(set(scores.values()))}", flush=True)
         course = prepare(base, args.students, models)
         rows = {}
         for mode in args.modes.split(","):
             c = copy_course(course, base / f"course-{mode}")
-            cpu0, t0 = children_cpu(), time.perf_counter()
-            with KernelMemory() as mem:
-                if mode == "serial":
-                    run_serial(c, args.students, notebooks, uncached)
-                    cores = 1
-                else:
-                    cores = int(mode.split("-")[1])
-                    run_dask(c, cores, notebooks, not args.no_sandbox)
-            wall, cpu = time.perf_counter() - t0, children_cpu() - cpu0
-            rows[mode] = dict(wall=wall, cpu=cpu, cores=cores, rss=mem.rss, pss=mem.pss, anon=mem.anon,
-                              sph=args.students / (wall / 3600) / cores, scores=totals(c, args.students, notebooks))
-            print(f"  {mode} done: {wall:.0f} s wall, load average {os.getloadavg()[0]:.1f}", flush=True)
-        # CPU time is not shown: the kernels run in the sandbox's PID namespace, and their CPU time does
-        # not reach this process's RUSAGE_CHILDREN.
-        print(f"\n{'mode':<8} {'wall s':>8} {'stud/h/core':>12} {'kernel own':>11} {'kernel RSS':>11} "
-              f"{'kernel PSS':>11}  scores")
+            cores = 1 if mode == "serial" else int(mode.split("-")[1])
+            cmd = [sys.executable, __file__, "--run-mode", mode, "--course", str(c), "--uncached", str(uncached),
+                   "--students", str(args.students), "--notebooks", ",".join(notebooks)]
+            if args.no_sandbox:
+                cmd.append("--no-sandbox")
+            res = subprocess.run(pinned(cmd, cores, args.pin), capture_output=True, text=True)
+            found = [line for line in res.stdout.splitlines() if line.startswith("result: ")]
+            if res.returncode != 0 or not found:
+                raise RuntimeError(f"mode {mode} failed (exit {res.returncode}):\n{(res.stdout + res.stderr)[-3000:]}")
+            r = json.loads(found[-1][len("result: "):])
+            r.update(cores=cores, sph=args.students / (r["wall"] / 3600) / cores,
+                     cpu_sph=args.students / (r["cpu"] / 3600))
+            rows[mode] = r
+            print(f"  {mode} done: {r['wall']:.0f} s wall, {r['cpu']:.0f} CPU s, load average "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
+        print(f"\n{'mode':<8} {'wall s':>8} {'stud/h/core':>12} {'CPU s':>7} {'stud/CPU-h':>11} {'kernel own':>11} "
+              f"{'kernel RSS':>11} {'kernel PSS':>11}  scores")
         for mode, r in rows.items():
-            print(f"{mode:<8} {r['wall']:8.0f} {r['sph']:12.1f} {r['anon'] / 2**30:9.2f} G "
-                  f"{r['rss'] / 2**30:9.2f} G {r['pss'] / 2**30:9.2f} G  {sorted(set(r['scores'].values()))}")
+            print(f"{mode:<8} {r['wall']:8.0f} {r['sph']:12.1f} {r['cpu']:7.0f} {r['cpu_sph']:11.1f} "
+                  f"{r['anon'] / 2**30:9.2f} G {r['rss'] / 2**30:9.2f} G {r['pss'] / 2**30:9.2f} G  "
+                  f"{sorted(set(r['scores'].values()))}")
+        for rev, (wall, cpu) in baselines.items():
+            print(f"{rev:<8} {wall:8.0f} {args.students / (wall / 3600):12.1f} {cpu:7.0f} "
+                  f"{args.students / (cpu / 3600):11.1f}  (baseline: that revision's serial path)")
+        print("\nstud/h/core: students / wall hours / cores the run is counted for; stud/CPU-h: students / busy "
+              "CPU hours of the whole machine during the run")
         if "serial" in rows and "dask-1" in rows:
             s, d = rows["serial"], rows["dask-1"]
-            print(f"\ndask-1 vs serial per core: {d['sph'] / s['sph']:.2f}x by wall time (target 2x)")
-        for rev, wall in baselines.items():
-            b_sph = args.students / (wall / 3600)
-            print(f"baseline {rev} serial: {wall:.0f} s wall, {b_sph:.1f} students/h/core")
+            print(f"dask-1 vs serial per core: {d['sph'] / s['sph']:.2f}x by wall time, "
+                  f"{d['cpu_sph'] / s['cpu_sph']:.2f}x by CPU time (target 2x)")
+        for rev, (wall, cpu) in baselines.items():
             if "dask-1" in rows:
-                print(f"dask-1 vs {rev} serial per core, end to end: {rows['dask-1']['sph'] / b_sph:.2f}x (target 2x)")
+                d = rows["dask-1"]
+                print(f"dask-1 vs {rev} serial per core, end to end: {d['sph'] * wall / 3600 / args.students:.2f}x "
+                      f"by wall time, {d['cpu_sph'] * cpu / 3600 / args.students:.2f}x by CPU time (target 2x)")
         if "dask-1" in rows and "dask-2" in rows:
             print(f"2-worker scaling: {rows['dask-2']['sph'] * 2 / rows['dask-1']['sph']:.2f}x the 1-worker "
-                  f"throughput (target >= 1.8x)")
+                  f"throughput by wall time (target >= 1.8x)")
         same = len({tuple(sorted(r["scores"].items())) for r in rows.values()}) == 1
         print(f"same scores in every mode: {same}")
         for mode, r in rows.items():
