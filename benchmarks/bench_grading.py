@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_grading.py [--students N] [--notebooks knn,svm] [--no-sandbox]
-                                                 [--baseline REV[,REV...]]
+                                                 [--baseline REV[,REV...]] [--no-pin] [--modes serial,dask-1,dask-2]
 
 Each mode grades the same N reference submissions of assignment 1 (with the reference models):
 
