@@ -33,6 +33,7 @@ start, CIFAR-10 loading with and without the cache, a sandbox start. All ratios 
 run, on an otherwise idle machine (the CPU figures count everything the machine did).
 """
 import argparse
+import inspect
 import json
 import os
 import shutil
@@ -227,6 +228,11 @@ def run_dask(course, jobs, notebooks, sandbox):
     return C.autograde(course, ASSIGNMENT, jobs=jobs, force=True, progress=False, sandbox=sandbox, outcome=True)
 
 
+def mode_cores(mode):
+    """Cores a mode is counted for: 1 for ``serial``, N for ``dask-N``."""
+    return 1 if mode == "serial" else int(mode.split("-")[1])
+
+
 def run_mode(mode, course, students, notebooks, uncached, sandbox):
     """Grade in ``mode`` in this process (see ``--run-mode``); a dict of the figures."""
     with KernelMemory() as mem:
@@ -234,7 +240,7 @@ def run_mode(mode, course, students, notebooks, uncached, sandbox):
         if mode == "serial":
             run_serial(course, students, notebooks, uncached)
         else:
-            run_dask(course, int(mode.split("-")[1]), notebooks, sandbox)
+            run_dask(course, mode_cores(mode), notebooks, sandbox)
         wall, cpu = time.perf_counter() - t0, machine_cpu() - cpu0
     return dict(wall=wall, cpu=cpu, rss=mem.rss, pss=mem.pss, anon=mem.anon, scores=totals(course, students, notebooks))
 
@@ -244,38 +250,31 @@ def totals(course, students, notebooks):
     return {s: sum(table[s][nb][0] for nb in notebooks) for s in (f"ref{i}" for i in range(students))}
 
 
-#: Run in the exported revision (cwd), with this venv's Python: that revision's own ``tools.course``
-#: releases assignment 1, makes the reference submissions and grades them one ``nbgrader autograde
-#: --student`` after another, its serial path. Only the grading is timed, with no memory sampler.
-BASELINE_DRIVER = """
-import os, sys, time
+def baseline_driver():
+    """The script :func:`baseline_serial` runs in the exported revision (cwd), with this venv's Python.
+
+    It is this module's own :func:`prepare`, :func:`run_serial`, :func:`totals` and
+    :func:`machine_cpu`, run against that revision's ``tools.course``: its release, its reference
+    submissions, its serial path (one ``nbgrader autograde --student`` after another). Only the
+    grading is timed, with no memory sampler. argv: base folder, students, notebooks, models, datasets.
+    """
+    functions = "\n\n".join(inspect.getsource(f) for f in (machine_cpu, prepare, run_serial, totals))
+    return f"""import os, sys, time
 from pathlib import Path
 sys.path.insert(0, os.getcwd())
 from tools import course as C
-course, students, notebooks, models = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(","), sys.argv[4]
-C.release(course, "assignment1")
-release = course / "release" / "assignment1"
-for i in range(students):
-    C.make_submission(course, "assignment1", f"ref{i}", release, C.reference_overlay("assignment1"),
-                      models_from=models)
-C.write_config(course)
+ASSIGNMENT = {ASSIGNMENT!r}
 
-def machine_cpu():
-    with open("/proc/stat") as f:
-        user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in f.readline().split()[1:9])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+{functions}
 
+base, students, notebooks, models, uncached = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(","), sys.argv[4], sys.argv[5]
+course = prepare(base, students, models)
 start, cpu = time.perf_counter(), machine_cpu()
-for i in range(students):
-    args = ["autograde", "assignment1", f"--student=ref{i}", "--force"]
-    if len(notebooks) == 1:
-        args.append(f"--notebook={notebooks[0]}")
-    C.nbgrader(course, *args, check=False)
-print(f"serial done: {time.perf_counter() - start}")
-print(f"machine cpu: {machine_cpu() - cpu}")
-table = C.grade_table(course, "assignment1")
-for s in sorted(table):
-    print(f"score {s}: {sum(v[0] for nb, v in table[s].items() if nb in notebooks)}")
+run_serial(course, students, notebooks, uncached)
+print(f"serial done: {{time.perf_counter() - start}}")
+print(f"machine cpu: {{machine_cpu() - cpu}}")
+for student, total in totals(course, students, notebooks).items():
+    print(f"score {{student}}: {{total}}")
 """
 
 
@@ -283,7 +282,7 @@ def baseline_serial(rev, students, notebooks, tmp, uncached, pin=True):
     """Grade ``students`` reference submissions with the kit as it was at ``rev``, on its serial path.
 
     The revision is exported with ``git archive`` into ``tmp`` (its compiled extension built there,
-    or copied when unchanged) and driven by :data:`BASELINE_DRIVER` with this environment's packages
+    or copied when unchanged) and driven by :func:`baseline_driver` with this environment's packages
     and the same uncached CIFAR-10 folder as the ``serial`` mode; the reference submissions carry that
     revision's own trained models when it has them. Works for any revision whose ``tools.course``
     has ``release``, ``make_submission``, ``reference_overlay``, ``write_config``, ``nbgrader`` and
@@ -307,8 +306,10 @@ def baseline_serial(rev, students, notebooks, tmp, uncached, pin=True):
     if not all((models / m).exists() for m in C.ASSIGNMENTS[ASSIGNMENT]["models"]):
         models = ROOT / ASSIGNMENT
     env = {**os.environ, "CS231N_DATASETS_DIR": str(uncached)}
-    res = subprocess.run(pinned([sys.executable, "-c", BASELINE_DRIVER, str(Path(tmp) / f"course-{rev}"),
-                                 str(students), ",".join(notebooks), str(models)], 1, pin),
+    course_base = Path(tmp) / f"baseline-course-{rev}"
+    course_base.mkdir()
+    res = subprocess.run(pinned([sys.executable, "-c", baseline_driver(), str(course_base), str(students),
+                                 ",".join(notebooks), str(models), str(uncached)], 1, pin),
                          cwd=dest, env=env, capture_output=True, text=True)
     wall, cpu, scores = None, None, {}
     for line in res.stdout.splitlines():
@@ -381,7 +382,7 @@ def main():
         rows = {}
         for mode in args.modes.split(","):
             c = copy_course(course, base / f"course-{mode}")
-            cores = 1 if mode == "serial" else int(mode.split("-")[1])
+            cores = mode_cores(mode)
             cmd = [sys.executable, __file__, "--run-mode", mode, "--course", str(c), "--uncached", str(uncached),
                    "--students", str(args.students), "--notebooks", ",".join(notebooks)]
             if args.no_sandbox:
