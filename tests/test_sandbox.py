@@ -370,6 +370,7 @@ def test_a_font_list_naming_unseen_or_missing_fonts_is_not_used(tmp_path):
     assert S.font_list(sys.executable, [str(fonts)], root=root) is None
     assert not folder.exists()  # stale: removed
     assert S.font_list(sys.executable, [], root=root) == str(path)  # built again
+
     def names(fonts):
         return sorted(f["fname"] for key in ("ttflist", "afmlist") for f in fonts[key])
 
